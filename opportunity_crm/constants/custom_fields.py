@@ -1,0 +1,75 @@
+"""Fields opportunity_crm adds to ERPNext doctypes.
+
+Plain data, applied by `opportunity_crm.setup.install.create_custom_fields` at install and by the patch
+in patches.txt (bump its counter whenever this file changes), deleted at uninstall.
+"""
+
+CUSTOM_FIELDS = {
+	"Opportunity": [
+		{
+			"fieldname": "lead",
+			"label": "Lead",
+			"fieldtype": "Link",
+			"options": "Lead",
+			"insert_after": "party_name",
+			"read_only": 1,
+			"unique": 1,
+			"no_copy": 1,
+			"description": "The Lead this Opportunity comes from. A Lead has at most one Opportunity.",
+		},
+		{
+			"fieldname": "customer",
+			"label": "Customer",
+			"fieldtype": "Link",
+			"options": "Customer",
+			"insert_after": "lead",
+			"read_only": 1,
+			"unique": 1,
+			"no_copy": 1,
+			"description": "The Customer this Opportunity became (Create ▸ Customer).",
+		},
+		{
+			"fieldname": "sales_partner",
+			"label": "Sales Partner",
+			"fieldtype": "Link",
+			"options": "Sales Partner",
+			"insert_after": "opportunity_owner",
+			"in_standard_filter": 1,
+			"in_list_view": 1,
+		},
+		{
+			"fieldname": "sales_person",
+			"label": "Sales Person",
+			"fieldtype": "Link",
+			"options": "Sales Person",
+			"insert_after": "sales_partner",
+			"in_standard_filter": 1,
+			"in_list_view": 1,
+			"description": "An enabled Sales Person that is not a group.",
+		},
+	],
+	"Sales Order": [
+		{
+			"fieldname": "opportunity",
+			"label": "Opportunity",
+			"fieldtype": "Link",
+			"options": "Opportunity",
+			"insert_after": "campaign",
+			"search_index": 1,
+			"in_standard_filter": 1,
+		},
+	],
+	"Sales Partner": [
+		{
+			"fieldname": "partner_kind",
+			"label": "Partner Kind",
+			"fieldtype": "Select",
+			"options": "Company\nIndividual",
+			"default": "Company",
+			"reqd": 1,
+			"insert_after": "partner_name",
+			"in_standard_filter": 1,
+			"description": "An individual, or a company (B2B).",
+		},
+	],
+}

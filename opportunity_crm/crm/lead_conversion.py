@@ -1,0 +1,30 @@
+import frappe
+from erpnext.crm.doctype.lead.lead import make_opportunity
+
+from opportunity_crm.crm.atomic import atomic
+from opportunity_crm.crm.rules import ensure_lead_has_no_other_opportunity
+
+
+def convert_lead(
+	lead: str, company: str | None = None, sales_partner: str | None = None, sales_person: str | None = None
+) -> str:
+	"""Create the Opportunity of a Lead with ERPNext's own mapper; return its name.
+
+	The Opportunity hooks do the rest on insert: `lead` is set and checked, and every Address and Contact
+	of the Lead is linked to the Opportunity too.
+	"""
+	with atomic():
+		# Lock the Lead: conversions of one Lead queue up here instead of racing to the unique index.
+		frappe.db.get_value("Lead", lead, "name", for_update=True)
+		ensure_lead_has_no_other_opportunity(lead)
+
+		opportunity = make_opportunity(lead)
+		if company:
+			opportunity.company = company
+		if sales_partner:
+			opportunity.sales_partner = sales_partner
+		if sales_person:
+			opportunity.sales_person = sales_person
+		opportunity.insert()
+
+	return opportunity.name

@@ -1,0 +1,93 @@
+"""Addresses and Contacts are linked to records through their `links` table (Dynamic Link)."""
+
+import frappe
+from frappe.query_builder.functions import Count, Max
+
+LINKED_DOCTYPES = ("Address", "Contact")
+
+
+def get_linked_records(link_doctype: str, link_name: str) -> list[tuple[str, str]]:
+	"""(parenttype, parent) of every Address and Contact linked to the given record."""
+	dynamic_link = frappe.qb.DocType("Dynamic Link")
+	rows = (
+		frappe.qb.from_(dynamic_link)
+		.select(dynamic_link.parenttype, dynamic_link.parent)
+		.distinct()
+		.where(
+			(dynamic_link.link_doctype == link_doctype)
+			& (dynamic_link.link_name == link_name)
+			& dynamic_link.parenttype.isin(LINKED_DOCTYPES)
+		)
+		.run()
+	)
+	return [(parenttype, parent) for parenttype, parent in rows]
+
+
+def count_linked_records(link_doctype: str, link_name: str) -> dict[str, int]:
+	"""How many Addresses and Contacts are linked to the given record: {"Address": n, "Contact": m}."""
+	dynamic_link = frappe.qb.DocType("Dynamic Link")
+	rows = (
+		frappe.qb.from_(dynamic_link)
+		.select(dynamic_link.parenttype, Count(dynamic_link.parent).distinct())
+		.where(
+			(dynamic_link.link_doctype == link_doctype)
+			& (dynamic_link.link_name == link_name)
+			& dynamic_link.parenttype.isin(LINKED_DOCTYPES)
+		)
+		.groupby(dynamic_link.parenttype)
+		.run()
+	)
+	counts = dict.fromkeys(LINKED_DOCTYPES, 0)
+	counts.update({parenttype: count for parenttype, count in rows})
+	return counts
+
+
+def copy_links(from_doctype: str, from_name: str, to_doctype: str, to_name: str) -> None:
+	"""Link every Address and Contact of one record to another as well (the first keeps its links)."""
+	add_links(get_linked_records(from_doctype, from_name), to_doctype, to_name)
+
+
+def add_links(records: list[tuple[str, str]], link_doctype: str, link_name: str) -> None:
+	"""Add a `links` row pointing at (link_doctype, link_name) to each Address/Contact that lacks one.
+
+	Rows are inserted directly rather than by saving each Address and Contact: linking is not an edit of
+	the address, and a conversion must not fail on an unrelated, older validation of one of them.
+	"""
+	if not records:
+		return
+
+	parents = sorted({parent for _parenttype, parent in records})
+	dynamic_link = frappe.qb.DocType("Dynamic Link")
+	already_linked = set(
+		frappe.qb.from_(dynamic_link)
+		.select(dynamic_link.parenttype, dynamic_link.parent)
+		.where(
+			(dynamic_link.link_doctype == link_doctype)
+			& (dynamic_link.link_name == link_name)
+			& dynamic_link.parent.isin(parents)
+		)
+		.run()
+	)
+	last_idx = dict(
+		frappe.qb.from_(dynamic_link)
+		.select(dynamic_link.parent, Max(dynamic_link.idx))
+		.where(dynamic_link.parent.isin(parents) & dynamic_link.parenttype.isin(LINKED_DOCTYPES))
+		.groupby(dynamic_link.parent)
+		.run()
+	)
+
+	for parenttype, parent in sorted(set(records)):
+		if (parenttype, parent) in already_linked:
+			continue
+		last_idx[parent] = (last_idx.get(parent) or 0) + 1
+		frappe.get_doc(
+			{
+				"doctype": "Dynamic Link",
+				"parenttype": parenttype,
+				"parent": parent,
+				"parentfield": "links",
+				"idx": last_idx[parent],
+				"link_doctype": link_doctype,
+				"link_name": link_name,
+			}
+		).db_insert()

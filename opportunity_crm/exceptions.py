@@ -1,0 +1,36 @@
+"""Errors of the Opportunity rules. All are Frappe validation errors: HTTP 417 over REST, and the
+class name is the response's `exc_type`."""
+
+import frappe
+
+
+class OpportunityRuleError(frappe.ValidationError):
+	"""Base class of every rule opportunity_crm enforces."""
+
+
+class DuplicateOpportunityError(OpportunityRuleError):
+	"""The Lead already has an Opportunity."""
+
+
+class DuplicateCustomerError(OpportunityRuleError):
+	"""The Opportunity already became a Customer, or the Customer already belongs to an Opportunity."""
+
+
+class MissingAddressOrContactError(OpportunityRuleError):
+	"""The Opportunity has no linked Address or no linked Contact."""
+
+
+class InvalidSalesPersonError(OpportunityRuleError):
+	"""The Sales Person is a group or disabled."""
+
+
+class OpportunityMismatchError(OpportunityRuleError):
+	"""A Quotation or Sales Order does not match its Opportunity (company, customer)."""
+
+
+class ReadOnlyFieldError(OpportunityRuleError):
+	"""A field that only a conversion may set was set directly."""
+
+
+class InvalidArgumentError(OpportunityRuleError):
+	"""An argument of an `opportunity_crm.api` method is missing, of the wrong type or unknown."""

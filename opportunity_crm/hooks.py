@@ -1,0 +1,47 @@
+app_name = "opportunity_crm"
+app_title = "Opportunity CRM"
+app_publisher = "Opportunity CRM developers"
+app_description = "Opportunity pipeline rules for ERPNext"
+app_email = "dev@opportunity-crm.invalid"
+app_license = "gpl-3.0"
+required_apps = ["frappe/erpnext"]
+
+# Install, uninstall and tests
+# ----------------------------
+after_install = "opportunity_crm.setup.install.after_install"
+before_uninstall = "opportunity_crm.setup.install.before_uninstall"
+before_tests = "opportunity_crm.setup.install.before_tests"
+
+# ERPNext doctypes: controllers stay ERPNext's, the rules hook in here
+# ----------------------------------------------------------------------
+doc_events = {
+	"Opportunity": {
+		"before_validate": "opportunity_crm.overrides.opportunity.before_validate",
+		"validate": "opportunity_crm.overrides.opportunity.validate",
+		"after_insert": "opportunity_crm.overrides.opportunity.after_insert",
+		"on_trash": "opportunity_crm.overrides.opportunity.on_trash",
+	},
+	"Customer": {
+		"validate": "opportunity_crm.overrides.customer.validate",
+		"on_update": "opportunity_crm.overrides.customer.on_update",
+		"on_trash": "opportunity_crm.overrides.customer.on_trash",
+	},
+	"Quotation": {
+		"before_validate": "opportunity_crm.overrides.quotation.before_validate",
+		"validate": "opportunity_crm.overrides.quotation.validate",
+	},
+	"Sales Order": {
+		"before_validate": "opportunity_crm.overrides.sales_order.before_validate",
+		"validate": "opportunity_crm.overrides.sales_order.validate",
+	},
+}
+
+override_doctype_dashboards = {
+	"Opportunity": "opportunity_crm.overrides.dashboards.opportunity",
+	"Sales Partner": "opportunity_crm.overrides.dashboards.sales_partner",
+	"Sales Person": "opportunity_crm.overrides.dashboards.sales_person",
+}
+
+doctype_js = {
+	"Opportunity": "public/js/opportunity.js",
+}
