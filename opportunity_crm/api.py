@@ -43,7 +43,9 @@ def create_customer(opportunity: str, customer: str | None = None) -> dict:
 
 def require_record(doctype: str, name: str, argument: str, ptype: str) -> None:
 	if not name or not isinstance(name, str):
-		frappe.throw(_("{0} is required: the name of a {1}.").format(argument, _(doctype)), InvalidArgumentError)
+		frappe.throw(
+			_("{0} is required: the name of a {1}.").format(argument, _(doctype)), InvalidArgumentError
+		)
 	if not frappe.db.exists(doctype, name):
 		frappe.throw(
 			_("{0}: {1} {2} does not exist.").format(argument, _(doctype), frappe.bold(name)),

@@ -45,9 +45,9 @@ def parse_specs(doctype: str, argument: str, specs) -> list:
 				throw_invalid(_("{0}: each object must be a {1}.").format(argument, _(doctype)))
 			if spec.get("name"):
 				throw_invalid(
-					_("{0}: a new {1} cannot be given a name; pass the name alone to link an existing one.").format(
-						argument, _(doctype)
-					)
+					_(
+						"{0}: a new {1} cannot be given a name; pass the name alone to link an existing one."
+					).format(argument, _(doctype))
 				)
 		else:
 			throw_invalid(_("{0}: each item must be a {1} name or object.").format(argument, _(doctype)))

@@ -25,9 +25,9 @@ def ensure_lead_has_no_other_opportunity(lead: str, opportunity: str | None = No
 	)
 	if existing:
 		frappe.throw(
-			_("Lead {0} already has Opportunity {1}: a Lead can have at most one Opportunity (field Lead).").format(
-				frappe.bold(lead), frappe.bold(existing)
-			),
+			_(
+				"Lead {0} already has Opportunity {1}: a Lead can have at most one Opportunity (field Lead)."
+			).format(frappe.bold(lead), frappe.bold(existing)),
 			DuplicateOpportunityError,
 			title=_("Lead already converted"),
 		)
@@ -81,9 +81,9 @@ def validate_sales_person(sales_person: str) -> None:
 		return  # Frappe's link validation reports a name that does not exist
 	if values.is_group:
 		frappe.throw(
-			_("Sales Person {0} is a group: the Sales Person of an Opportunity must be an individual.").format(
-				frappe.bold(sales_person)
-			),
+			_(
+				"Sales Person {0} is a group: the Sales Person of an Opportunity must be an individual."
+			).format(frappe.bold(sales_person)),
 			InvalidSalesPersonError,
 			title=_("Invalid Sales Person"),
 		)

@@ -8,7 +8,11 @@ def before_validate(doc, method=None):
 		# ERPNext's make_quotation sets `opportunity` only for an Opportunity without items; otherwise
 		# the link is on the rows.
 		doc.opportunity = next(
-			(row.prevdoc_docname for row in doc.items if row.prevdoc_doctype == "Opportunity" and row.prevdoc_docname),
+			(
+				row.prevdoc_docname
+				for row in doc.items
+				if row.prevdoc_doctype == "Opportunity" and row.prevdoc_docname
+			),
 			None,
 		)
 	if doc.opportunity and not doc.referral_sales_partner:

@@ -43,7 +43,9 @@ def validate(doc, method=None):
 		frappe.throw(
 			_(
 				"Opportunity {0} (field Opportunity) belongs to Company {1}, but this Sales Order is for Company {2}: a Sales Order belongs to an Opportunity of its own Company."
-			).format(frappe.bold(opportunity.name), frappe.bold(opportunity.company), frappe.bold(doc.company)),
+			).format(
+				frappe.bold(opportunity.name), frappe.bold(opportunity.company), frappe.bold(doc.company)
+			),
 			OpportunityMismatchError,
 			title=_("Opportunity of another Company"),
 		)

@@ -11,7 +11,9 @@ def unique(prefix: str) -> str:
 
 
 def default_company() -> str:
-	return frappe.defaults.get_global_default("company") or frappe.get_all("Company", pluck="name", limit=1)[0]
+	return (
+		frappe.defaults.get_global_default("company") or frappe.get_all("Company", pluck="name", limit=1)[0]
+	)
 
 
 def make_lead(addresses: int = 1, contacts: int = 1, **values) -> str:

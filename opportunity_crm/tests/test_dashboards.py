@@ -1,0 +1,61 @@
+import frappe
+from frappe.desk.notifications import get_open_count
+from frappe.tests.utils import FrappeTestCase
+
+from opportunity_crm import api
+from opportunity_crm.tests.factories import (
+	add_wish,
+	convert,
+	make_lead,
+	make_sales_order_from_quotation,
+	make_sales_partner,
+	make_sales_person,
+	make_submitted_quotation,
+)
+
+
+def connected_doctypes(doctype: str) -> set[str]:
+	data = frappe.get_meta(doctype).get_dashboard_data()
+	return {item for group in data.transactions for item in group["items"]}
+
+
+def counts(doctype: str, name: str) -> dict[str, int]:
+	return {
+		row["doctype"]: row["count"] for row in get_open_count(doctype, name)["count"]["external_links_found"]
+	}
+
+
+class TestConnections(FrappeTestCase):
+	def test_opportunity_shows_its_quotations_sales_orders_and_customer(self):
+		self.assertLessEqual({"Quotation", "Sales Order", "Customer"}, connected_doctypes("Opportunity"))
+
+		opportunity = convert(make_lead())
+		add_wish(opportunity)
+		quotation = make_submitted_quotation(opportunity)
+		make_sales_order_from_quotation(quotation.name)
+
+		found = counts("Opportunity", opportunity)
+		self.assertEqual(found["Quotation"], 1)
+		self.assertEqual(found["Sales Order"], 1)
+		self.assertEqual(found["Customer"], 1)
+
+	def test_lead_sales_partner_and_sales_person_show_their_opportunities(self):
+		partner, person = make_sales_partner(), make_sales_person()
+		lead = make_lead()
+		convert(lead, sales_partner=partner, sales_person=person)
+		convert(make_lead(), sales_partner=partner, sales_person=person)
+
+		for doctype, name, expected in (
+			("Lead", lead, 1),
+			("Sales Partner", partner, 2),
+			("Sales Person", person, 2),
+		):
+			with self.subTest(doctype=doctype):
+				self.assertIn("Opportunity", connected_doctypes(doctype))
+				self.assertEqual(counts(doctype, name)["Opportunity"], expected)
+
+	def test_customer_shows_the_opportunity_it_came_from(self):
+		opportunity = convert(make_lead())
+		customer = api.create_customer(opportunity)["customer"]
+		self.assertEqual(frappe.db.get_value("Customer", customer, "opportunity_name"), opportunity)
+		self.assertIn("Opportunity", connected_doctypes("Customer"))
