@@ -36,6 +36,17 @@ doc_events = {
 	},
 }
 
+# Desk's Create ▸ … buttons check the rules before the new form opens
+override_whitelisted_methods = {
+	"erpnext.crm.doctype.lead.lead.make_opportunity": "opportunity_crm.overrides.mappers.make_opportunity_from_lead",
+	"erpnext.crm.doctype.opportunity.opportunity.make_customer": (
+		"opportunity_crm.overrides.mappers.make_customer_from_opportunity"
+	),
+	"erpnext.crm.doctype.opportunity.opportunity.make_quotation": (
+		"opportunity_crm.overrides.mappers.make_quotation_from_opportunity"
+	),
+}
+
 override_doctype_dashboards = {
 	"Opportunity": "opportunity_crm.overrides.dashboards.opportunity",
 	"Sales Partner": "opportunity_crm.overrides.dashboards.sales_partner",

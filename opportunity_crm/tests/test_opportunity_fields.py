@@ -3,6 +3,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from opportunity_crm.exceptions import InvalidSalesPersonError
 from opportunity_crm.tests.factories import (
+	add_wish,
 	convert,
 	make_lead,
 	make_sales_partner,
@@ -65,3 +66,16 @@ class TestOpportunityFields(FrappeTestCase):
 		for fieldname in ("lead", "customer"):
 			self.assertTrue(opportunity.get_field(fieldname).read_only)
 			self.assertTrue(opportunity.get_field(fieldname).unique)
+
+	def test_items_are_a_wish_list_not_a_transaction(self):
+		"""Items on an Opportunity reserve no stock and post nothing; the Quotation is the first
+		transaction."""
+		self.assertFalse(frappe.get_meta("Opportunity").is_submittable)
+		ledgers = ("Stock Ledger Entry", "GL Entry", "Payment Ledger Entry", "Bin")
+		before = {doctype: frappe.db.count(doctype) for doctype in ledgers}
+
+		opportunity = convert(make_lead())
+		add_wish(opportunity, rate=2500)
+
+		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "total"), 5000)
+		self.assertEqual({doctype: frappe.db.count(doctype) for doctype in ledgers}, before)
