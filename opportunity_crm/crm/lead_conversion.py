@@ -2,7 +2,6 @@ import frappe
 from erpnext.crm.doctype.lead.lead import make_opportunity
 
 from opportunity_crm.crm.atomic import atomic
-from opportunity_crm.crm.rules import ensure_lead_has_no_other_opportunity
 
 
 def convert_lead(
@@ -14,9 +13,9 @@ def convert_lead(
 	of the Lead is linked to the Opportunity too.
 	"""
 	with atomic():
-		# Lock the Lead: conversions of one Lead queue up here instead of racing to the unique index.
+		# Lock the Lead: conversions of one Lead queue up here; the Opportunity's validate then refuses
+		# all but the first, naming it.
 		frappe.db.get_value("Lead", lead, "name", for_update=True)
-		ensure_lead_has_no_other_opportunity(lead)
 
 		opportunity = make_opportunity(lead)
 		if company:

@@ -13,15 +13,20 @@ from opportunity_crm.exceptions import (
 )
 
 
-def ensure_lead_has_no_other_opportunity(lead: str, opportunity: str | None = None) -> None:
+def ensure_lead_has_no_other_opportunity(
+	lead: str, opportunity: str | None = None, lock: bool = True
+) -> None:
 	"""A Lead has at most one Opportunity.
 
-	A locking read: it sees an Opportunity that a concurrent conversion committed a moment ago, which a
-	plain read inside an older REPEATABLE READ snapshot would miss. The unique index on
-	`Opportunity.lead` stays the last word.
+	With `lock` (inside an Opportunity insert or save) the read is a locking one: it sees an Opportunity
+	that a concurrent conversion committed a moment ago, which a plain read in an older REPEATABLE READ
+	snapshot would miss. Opportunity inserts are already serialised by their naming series lock, taken
+	before validate, so this gap lock cannot interleave with another insert's. Take it nowhere earlier:
+	a gap lock on the `lead` index held while waiting for the series would deadlock concurrent
+	conversions of different Leads. The unique index on `Opportunity.lead` stays the last word.
 	"""
 	existing = frappe.db.get_value(
-		"Opportunity", {"lead": lead, "name": ("!=", opportunity or "")}, "name", for_update=True
+		"Opportunity", {"lead": lead, "name": ("!=", opportunity or "")}, "name", for_update=lock
 	)
 	if existing:
 		frappe.throw(
@@ -33,9 +38,12 @@ def ensure_lead_has_no_other_opportunity(lead: str, opportunity: str | None = No
 		)
 
 
-def ensure_opportunity_has_no_other_customer(opportunity: str, customer: str | None = None) -> None:
-	"""An Opportunity becomes at most one Customer (locking read, as above)."""
-	existing = frappe.db.get_value("Opportunity", opportunity, "customer", for_update=True)
+def ensure_opportunity_has_no_other_customer(
+	opportunity: str, customer: str | None = None, lock: bool = True
+) -> None:
+	"""An Opportunity becomes at most one Customer. A locking read of the Opportunity's own row (a
+	record lock, no gap): conversions of one Opportunity queue up on it and see each other's result."""
+	existing = frappe.db.get_value("Opportunity", opportunity, "customer", for_update=lock)
 	if existing and existing != customer:
 		frappe.throw(
 			_(

@@ -17,13 +17,13 @@ from opportunity_crm.crm.rules import (
 
 @frappe.whitelist()
 def make_opportunity_from_lead(source_name, target_doc=None):
-	ensure_lead_has_no_other_opportunity(source_name)
+	ensure_lead_has_no_other_opportunity(source_name, lock=False)
 	return erpnext_lead.make_opportunity(source_name, target_doc)
 
 
 @frappe.whitelist()
 def make_customer_from_opportunity(source_name, target_doc=None):
-	ensure_opportunity_has_no_other_customer(source_name)
+	ensure_opportunity_has_no_other_customer(source_name, lock=False)
 	require_address_and_contact(source_name, "Customer")
 	return erpnext_opportunity.make_customer(source_name, target_doc)
 
