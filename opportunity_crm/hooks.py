@@ -36,6 +36,19 @@ doc_events = {
 	},
 }
 
+# Row-level access (Opportunity CRM Settings)
+permission_query_conditions = {
+	"Opportunity": "opportunity_crm.permissions.opportunity_conditions",
+	"Quotation": "opportunity_crm.permissions.quotation_conditions",
+	"Sales Order": "opportunity_crm.permissions.sales_order_conditions",
+}
+
+has_permission = {
+	"Opportunity": "opportunity_crm.permissions.opportunity_has_permission",
+	"Quotation": "opportunity_crm.permissions.quotation_has_permission",
+	"Sales Order": "opportunity_crm.permissions.sales_order_has_permission",
+}
+
 # Desk's Create ▸ … buttons check the rules before the new form opens
 override_whitelisted_methods = {
 	"erpnext.crm.doctype.lead.lead.make_opportunity": "opportunity_crm.overrides.mappers.make_opportunity_from_lead",

@@ -10,6 +10,7 @@ import frappe
 from erpnext.crm.doctype.opportunity.opportunity import make_customer
 
 from opportunity_crm.crm.atomic import atomic
+from opportunity_crm.crm.audit import record_conversion
 from opportunity_crm.crm.party_links import copy_links
 from opportunity_crm.crm.rules import (
 	add_sales_person,
@@ -73,3 +74,5 @@ def complete_attachment(customer) -> None:
 		return
 	frappe.db.set_value("Opportunity", opportunity, "customer", customer.name)
 	copy_links("Opportunity", opportunity, "Customer", customer.name)
+	lead = [("Lead", customer.lead_name)] if customer.lead_name else []
+	record_conversion(("Opportunity", opportunity), ("Customer", customer.name), *lead)

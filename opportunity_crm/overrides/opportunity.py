@@ -1,9 +1,11 @@
 import frappe
 from frappe import _
 
+from opportunity_crm.crm.audit import record_conversion
 from opportunity_crm.crm.party_links import copy_links
 from opportunity_crm.crm.rules import ensure_lead_has_no_other_opportunity, validate_sales_person
 from opportunity_crm.exceptions import ReadOnlyFieldError
+from opportunity_crm.permissions import fill_and_check_opportunity
 
 
 def before_validate(doc, method=None):
@@ -25,6 +27,7 @@ def validate(doc, method=None):
 	# ERPNext's Opportunity.map_fields copies same-named fields from the Lead (Lead.customer, "From
 	# Customer") into empty fields: put back the converted Customer, which only a conversion sets.
 	doc.customer = doc.flags.opportunity_crm_customer
+	fill_and_check_opportunity(doc)
 
 	doc.lead = doc.party_name if doc.opportunity_from == "Lead" else None
 	if doc.lead:
@@ -38,6 +41,8 @@ def after_insert(doc, method=None):
 	"""An Opportunity starts with the Addresses and Contacts of its Lead (or Customer, Prospect)."""
 	if doc.opportunity_from and doc.party_name:
 		copy_links(doc.opportunity_from, doc.party_name, "Opportunity", doc.name)
+	if doc.lead:
+		record_conversion(("Lead", doc.lead), ("Opportunity", doc.name))
 
 
 def on_trash(doc, method=None):

@@ -8,6 +8,9 @@ from opportunity_crm.constants.custom_fields import CUSTOM_FIELDS
 def after_install():
 	create_custom_fields()
 	backfill_links()
+	# New installs start with row-level access on; a site that upgrades gets the settings doctype with
+	# the switch off (its default), so nobody loses access by surprise.
+	frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)
 
 
 def before_uninstall():

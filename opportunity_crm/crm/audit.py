@@ -1,0 +1,27 @@
+"""Timeline entries for conversions: who turned what into what."""
+
+import frappe
+from frappe import _
+from frappe.utils import get_fullname, get_link_to_form
+
+
+def record_conversion(source: tuple[str, str], target: tuple[str, str], *also: tuple[str, str]) -> None:
+	"""Add an Info comment to the timeline of the source, the target and any `also` record."""
+	content = _("{0} converted {1} {2} into {3} {4}").format(
+		frappe.bold(get_fullname(frappe.session.user)),
+		_(source[0]),
+		get_link_to_form(*source),
+		_(target[0]),
+		get_link_to_form(*target),
+	)
+	for doctype, name in (source, target, *also):
+		frappe.get_doc(
+			{
+				"doctype": "Comment",
+				"comment_type": "Info",
+				"reference_doctype": doctype,
+				"reference_name": name,
+				"comment_email": frappe.session.user,
+				"content": content,
+			}
+		).insert(ignore_permissions=True)

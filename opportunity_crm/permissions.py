@@ -1,0 +1,181 @@
+"""Row-level access to Opportunities (and their Quotations and Sales Orders), through Frappe's
+permission hooks, so that it holds on every path: form, list, report view, link search, REST, exports,
+`frappe.client`, reports and the app's own methods.
+
+- A user who is a Sales Person (Sales Person → Employee → User) sees and edits only Opportunities of their
+  Sales Person or of one below it in the tree.
+- A user with a User Permission on Sales Partner sees only those partners' Opportunities, and the
+  Quotations and Sales Orders of those Opportunities (or of those partners).
+- Sales Managers, System Managers and Administrator see everything; so does everyone while the switch in
+  Opportunity CRM Settings is off.
+"""
+
+import frappe
+from frappe import _
+from frappe.permissions import get_user_permissions
+from frappe.utils.caching import request_cache
+
+UNRESTRICTED_ROLES = {"Sales Manager", "System Manager"}
+
+
+def is_enabled() -> bool:
+	return bool(frappe.db.get_single_value("Opportunity CRM Settings", "enable_row_level_access"))
+
+
+@request_cache
+def get_restrictions(user: str) -> frappe._dict | None:
+	"""What limits `user`: {"sales_persons": [...] or None, "sales_partners": [...] or None}, or None
+	when nothing does."""
+	if user == "Administrator" or not is_enabled() or UNRESTRICTED_ROLES & set(frappe.get_roles(user)):
+		return None
+	restrictions = frappe._dict(
+		sales_persons=get_sales_persons(user), sales_partners=get_sales_partners(user)
+	)
+	if restrictions.sales_persons is None and restrictions.sales_partners is None:
+		return None
+	return restrictions
+
+
+def get_sales_persons(user: str) -> list[str] | None:
+	"""The user's own Sales Persons and every Sales Person below them; None if the user is none."""
+	employees = frappe.get_all("Employee", filters={"user_id": user}, pluck="name")
+	if not employees:
+		return None
+	sales_person = frappe.qb.DocType("Sales Person")
+	below = frappe.qb.DocType("Sales Person").as_("below")
+	names = (
+		frappe.qb.from_(sales_person)
+		.join(below)
+		.on((below.lft >= sales_person.lft) & (below.rgt <= sales_person.rgt))
+		.select(below.name)
+		.distinct()
+		.where(sales_person.employee.isin(employees))
+		.run(pluck=True)
+	)
+	return names or None
+
+
+def get_sales_partners(user: str) -> list[str] | None:
+	permissions = get_user_permissions(user).get("Sales Partner")
+	if not permissions:
+		return None
+	return sorted({permission.doc for permission in permissions})
+
+
+def sql_list(values: list[str]) -> str:
+	return ", ".join(frappe.db.escape(value) for value in values)
+
+
+def partner_opportunities_sql(partners: list[str]) -> str:
+	return f"select `name` from `tabOpportunity` where `sales_partner` in ({sql_list(partners)})"
+
+
+# permission_query_conditions -------------------------------------------------------------------------
+
+
+def opportunity_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	restrictions = get_restrictions(user or frappe.session.user)
+	if not restrictions:
+		return ""
+	conditions = []
+	if restrictions.sales_persons is not None:
+		conditions.append(f"`tabOpportunity`.`sales_person` in ({sql_list(restrictions.sales_persons)})")
+	if restrictions.sales_partners is not None:
+		conditions.append(f"`tabOpportunity`.`sales_partner` in ({sql_list(restrictions.sales_partners)})")
+	return " and ".join(conditions)
+
+
+def quotation_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return partner_transaction_conditions("Quotation", "referral_sales_partner", user)
+
+
+def sales_order_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return partner_transaction_conditions("Sales Order", "sales_partner", user)
+
+
+def partner_transaction_conditions(doctype: str, partner_field: str, user: str | None) -> str:
+	restrictions = get_restrictions(user or frappe.session.user)
+	if not restrictions or restrictions.sales_partners is None:
+		return ""
+	partners = restrictions.sales_partners
+	return (
+		f"(`tab{doctype}`.`{partner_field}` in ({sql_list(partners)})"
+		f" or `tab{doctype}`.`opportunity` in ({partner_opportunities_sql(partners)}))"
+	)
+
+
+# has_permission --------------------------------------------------------------------------------------
+# They only deny (False) or abstain (None): Frappe's roles and User Permissions still decide the rest.
+
+
+def opportunity_has_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
+	restrictions = get_restrictions(user or frappe.session.user)
+	if not restrictions:
+		return None
+	if doc.is_new():
+		return None  # checked again on save, once the Sales Person / Sales Partner are filled in
+	return None if opportunity_is_allowed(doc, restrictions) else False
+
+
+def opportunity_is_allowed(doc, restrictions) -> bool:
+	if restrictions.sales_persons is not None and doc.get("sales_person") not in restrictions.sales_persons:
+		return False
+	if (
+		restrictions.sales_partners is not None
+		and doc.get("sales_partner") not in restrictions.sales_partners
+	):
+		return False
+	return True
+
+
+def quotation_has_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
+	return partner_transaction_has_permission(doc, "referral_sales_partner", user)
+
+
+def sales_order_has_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
+	return partner_transaction_has_permission(doc, "sales_partner", user)
+
+
+def partner_transaction_has_permission(doc, partner_field: str, user: str | None) -> bool | None:
+	restrictions = get_restrictions(user or frappe.session.user)
+	if not restrictions or restrictions.sales_partners is None:
+		return None
+	if doc.get(partner_field) in restrictions.sales_partners:
+		return None
+	opportunity = doc.get("opportunity")
+	if (
+		opportunity
+		and frappe.db.get_value("Opportunity", opportunity, "sales_partner") in restrictions.sales_partners
+	):
+		return None
+	return False
+
+
+# on save: a restricted user keeps what they save within what they may see ---------------------------
+
+
+def fill_and_check_opportunity(doc) -> None:
+	"""Give a new Opportunity of a restricted user their own Sales Person / Sales Partner when it has
+	none, and refuse to save one outside their reach (they could not open it again)."""
+	restrictions = get_restrictions(frappe.session.user)
+	if not restrictions:
+		return
+	if not doc.sales_person and restrictions.sales_persons:
+		doc.sales_person = own_sales_person(frappe.session.user)
+	if not doc.sales_partner and restrictions.sales_partners and len(restrictions.sales_partners) == 1:
+		doc.sales_partner = restrictions.sales_partners[0]
+	if not opportunity_is_allowed(doc, restrictions):
+		frappe.throw(
+			_(
+				"You can only save Opportunities whose Sales Person (field sales_person) is yours or of your team, and whose Sales Partner (field sales_partner) you may access."
+			),
+			frappe.PermissionError,
+			title=_("Not permitted"),
+		)
+
+
+def own_sales_person(user: str) -> str | None:
+	employees = frappe.get_all("Employee", filters={"user_id": user}, pluck="name")
+	return frappe.db.get_value(
+		"Sales Person", {"employee": ("in", employees), "enabled": 1, "is_group": 0}, "name"
+	)
