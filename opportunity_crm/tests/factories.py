@@ -66,21 +66,68 @@ def make_contact(link_doctype: str | None = None, link_name: str | None = None) 
 	return contact.insert(ignore_permissions=True).name
 
 
-def make_sales_person(is_group: int = 0, enabled: int = 1) -> str:
+def make_sales_person(
+	is_group: int = 0, enabled: int = 1, parent: str | None = None, employee: str | None = None
+) -> str:
 	return (
 		frappe.get_doc(
 			{
 				"doctype": "Sales Person",
 				"sales_person_name": unique("Agus"),
-				"parent_sales_person": frappe.db.get_value("Sales Person", {"is_group": 1}, "name")
+				"parent_sales_person": parent
+				or frappe.db.get_value(
+					"Sales Person", {"is_group": 1, "parent_sales_person": ("is", "not set")}
+				)
 				or "Sales Team",
 				"is_group": is_group,
 				"enabled": enabled,
+				"employee": employee,
 			}
 		)
 		.insert(ignore_permissions=True)
 		.name
 	)
+
+
+def make_user(*roles: str) -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": f"{frappe.generate_hash(length=10)}@example.com",
+				"first_name": unique("Pengguna"),
+				"send_welcome_email": 0,
+				"roles": [{"role": role} for role in roles],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def make_employee(user: str) -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Employee",
+				"first_name": unique("Karyawan"),
+				"gender": "Male",
+				"date_of_birth": "1990-01-01",
+				"date_of_joining": "2020-01-01",
+				"company": default_company(),
+				"user_id": user,
+				"status": "Active",
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def make_salesperson_user(parent: str | None = None, is_group: int = 0) -> tuple[str, str]:
+	"""A desk user who is a Sales Person (Sales Person → Employee → User): (user, sales person)."""
+	user = make_user("Sales User")
+	return user, make_sales_person(is_group=is_group, parent=parent, employee=make_employee(user))
 
 
 def make_sales_partner(partner_kind: str | None = None) -> str:

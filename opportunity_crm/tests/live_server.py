@@ -1,0 +1,91 @@
+"""The site served by gunicorn on loopback, for tests that talk HTTP as an integrator does.
+
+Records the tests create must be committed to be seen by the server, and the server's writes are
+committed: these tests make their own uniquely named records.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import frappe
+import requests
+
+
+def free_port() -> int:
+	with socket.socket() as s:
+		s.bind(("127.0.0.1", 0))
+		return s.getsockname()[1]
+
+
+class LiveServer:
+	def __init__(self, workers: int = 4):
+		self.site = frappe.local.site
+		self.port = free_port()
+		self.base_url = f"http://127.0.0.1:{self.port}"
+		self.workers = workers
+		self.process = None
+
+	def start(self) -> "LiveServer":
+		gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+		self.process = subprocess.Popen(
+			[
+				gunicorn,
+				"--bind",
+				f"127.0.0.1:{self.port}",
+				"--workers",
+				str(self.workers),
+				"--timeout",
+				"120",
+				"--preload",
+				"--log-level",
+				"warning",
+				"frappe.app:application",
+			],
+			cwd=frappe.local.sites_path,
+			stdout=subprocess.DEVNULL,
+			stderr=subprocess.DEVNULL,
+		)
+		deadline = time.monotonic() + 90
+		while time.monotonic() < deadline:
+			try:
+				if requests.get(self.url("/api/method/ping"), headers={"Host": self.site}, timeout=5).ok:
+					return self
+			except requests.ConnectionError:
+				pass
+			if self.process.poll() is not None:
+				raise RuntimeError("gunicorn exited before serving")
+			time.sleep(0.3)
+		self.stop()
+		raise RuntimeError("gunicorn did not answer within 90 s")
+
+	def stop(self) -> None:
+		if self.process and self.process.poll() is None:
+			self.process.terminate()
+			try:
+				self.process.wait(timeout=20)
+			except subprocess.TimeoutExpired:
+				self.process.kill()
+
+	def url(self, path: str) -> str:
+		return self.base_url + path
+
+	def session(self, user: str) -> requests.Session:
+		"""A session authenticated as `user` with a fresh API key and secret (token auth)."""
+		api_key, api_secret = generate_keys(user)
+		session = requests.Session()
+		session.headers.update({"Host": self.site, "Authorization": f"token {api_key}:{api_secret}"})
+		return session
+
+
+def generate_keys(user: str) -> tuple[str, str]:
+	doc = frappe.get_doc("User", user)
+	api_secret = frappe.generate_hash(length=15)
+	doc.api_key = doc.api_key or frappe.generate_hash(length=15)
+	doc.api_secret = api_secret
+	doc.flags.ignore_permissions = True
+	doc.save()
+	frappe.db.commit()
+	return doc.api_key, api_secret
