@@ -34,3 +34,13 @@ class ReadOnlyFieldError(OpportunityRuleError):
 
 class InvalidArgumentError(OpportunityRuleError):
 	"""An argument of an `opportunity_crm.api` method is missing, of the wrong type or unknown."""
+
+
+class DisabledRecordError(OpportunityRuleError):
+	"""A disabled Lead or Customer was given to a conversion."""
+
+
+class BusyError(frappe.ValidationError):
+	"""The database stayed locked by concurrent work after retries; the call may be repeated."""
+
+	http_status_code = 409

@@ -11,6 +11,7 @@ def create_opportunity(opportunity: dict, addresses: list, contacts: list) -> st
 	"""Insert an Opportunity with new or existing Addresses and Contacts linked to it, all or nothing."""
 	if not isinstance(opportunity, dict):
 		throw_invalid(_("opportunity must be an object with the fields of an Opportunity."))
+	check_fields("Opportunity", opportunity, "opportunity")
 	address_specs = parse_specs("Address", "addresses", addresses)
 	contact_specs = parse_specs("Contact", "contacts", contacts)
 
@@ -43,6 +44,7 @@ def parse_specs(doctype: str, argument: str, specs) -> list:
 		elif isinstance(spec, dict):
 			if spec.get("doctype", doctype) != doctype:
 				throw_invalid(_("{0}: each object must be a {1}.").format(argument, _(doctype)))
+			check_fields(doctype, spec, argument)
 			if spec.get("name"):
 				throw_invalid(
 					_(
@@ -62,6 +64,30 @@ def link_or_create(doctype: str, specs: list, opportunity: str) -> None:
 			doc = frappe.get_doc({**spec, "doctype": doctype})
 			doc.append("links", {"link_doctype": "Opportunity", "link_name": opportunity})
 			doc.insert()
+
+
+SCALARS = (str, int, float, bool, type(None))
+IGNORED_KEYS = {"doctype", "name", "__islocal", "__unsaved", "docstatus", "idx"}
+
+
+def check_fields(doctype: str, values: dict, argument: str) -> None:
+	"""Every key is a field of `doctype`; a table gets a list of objects, any other field a plain value."""
+	meta = frappe.get_meta(doctype)
+	for key, value in values.items():
+		if key in IGNORED_KEYS:
+			continue
+		field = meta.get_field(key) if isinstance(key, str) else None
+		if not field:
+			throw_invalid(_("{0}: {1} has no field {2}.").format(argument, _(doctype), repr(key)[:140]))
+		if field.fieldtype in frappe.model.table_fields:
+			if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+				throw_invalid(_("{0}: {1} must be a list of objects.").format(argument, key))
+			for row in value:
+				check_fields(field.options, row, f"{argument}.{key}")
+		elif not isinstance(value, SCALARS):
+			throw_invalid(
+				_("{0}: {1} must be a single value, not a list or an object.").format(argument, key)
+			)
 
 
 def throw_invalid(message: str) -> None:
