@@ -36,6 +36,9 @@ doc_events = {
 	},
 }
 
+# Bad input to REST writes gets a 417 naming the field, not a server error
+before_request = ["opportunity_crm.overrides.request_guard.check_resource_write"]
+
 # Row-level access (Opportunity CRM Settings)
 permission_query_conditions = {
 	"Opportunity": "opportunity_crm.permissions.opportunity_conditions",

@@ -2,6 +2,7 @@ import frappe
 from frappe import _
 
 from opportunity_crm.crm.atomic import atomic
+from opportunity_crm.crm.field_shapes import check_value_shapes
 from opportunity_crm.crm.party_links import add_links
 from opportunity_crm.crm.rules import require_address_and_contact
 from opportunity_crm.exceptions import InvalidArgumentError
@@ -66,28 +67,11 @@ def link_or_create(doctype: str, specs: list, opportunity: str) -> None:
 			doc.insert()
 
 
-SCALARS = (str, int, float, bool, type(None))
 IGNORED_KEYS = {"doctype", "name", "__islocal", "__unsaved", "docstatus", "idx"}
 
 
 def check_fields(doctype: str, values: dict, argument: str) -> None:
-	"""Every key is a field of `doctype`; a table gets a list of objects, any other field a plain value."""
-	meta = frappe.get_meta(doctype)
-	for key, value in values.items():
-		if key in IGNORED_KEYS:
-			continue
-		field = meta.get_field(key) if isinstance(key, str) else None
-		if not field:
-			throw_invalid(_("{0}: {1} has no field {2}.").format(argument, _(doctype), repr(key)[:140]))
-		if field.fieldtype in frappe.model.table_fields:
-			if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
-				throw_invalid(_("{0}: {1} must be a list of objects.").format(argument, key))
-			for row in value:
-				check_fields(field.options, row, f"{argument}.{key}")
-		elif not isinstance(value, SCALARS):
-			throw_invalid(
-				_("{0}: {1} must be a single value, not a list or an object.").format(argument, key)
-			)
+	check_value_shapes(doctype, values, argument, IGNORED_KEYS)
 
 
 def throw_invalid(message: str) -> None:

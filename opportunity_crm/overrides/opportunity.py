@@ -2,6 +2,7 @@ import frappe
 from frappe import _
 
 from opportunity_crm.crm.audit import record_conversion
+from opportunity_crm.crm.field_shapes import check_document_shapes
 from opportunity_crm.crm.party_links import copy_links
 from opportunity_crm.crm.rules import ensure_lead_has_no_other_opportunity, validate_sales_person
 from opportunity_crm.exceptions import ReadOnlyFieldError
@@ -10,6 +11,7 @@ from opportunity_crm.permissions import fill_and_check_opportunity
 
 def before_validate(doc, method=None):
 	"""`customer` is written by the conversion only, never through a save of the Opportunity."""
+	check_document_shapes(doc)
 	previous = doc.get_doc_before_save()
 	customer_before = previous.customer if previous else None
 	if (doc.customer or None) != (customer_before or None):

@@ -1,0 +1,63 @@
+"""Values of the right shape: a plain value for a plain field, a list of rows for a table.
+
+Frappe stores what it is given; ERPNext's controllers then fail on a list where a name was expected, as
+a server error. Checking the shape first turns such input into a clear 4xx naming the field.
+"""
+
+import datetime
+from decimal import Decimal
+
+import frappe
+from frappe import _
+from frappe.model import table_fields
+
+from opportunity_crm.exceptions import InvalidArgumentError
+
+# what JSON gives, plus what a loaded Document holds in date, time and currency fields
+SCALARS = (str, int, float, bool, type(None), Decimal, datetime.date, datetime.time, datetime.timedelta)
+
+
+def check_document_shapes(doc) -> None:
+	"""Every field of a Document (and of its rows) holds a value of its field type's shape."""
+	for field in doc.meta.fields:
+		value = doc.get(field.fieldname)
+		if field.fieldtype in table_fields:
+			for row in value or []:
+				check_document_shapes(row)
+		elif not isinstance(value, SCALARS):
+			throw_wrong_shape(doc.doctype, field.fieldname)
+
+
+def check_value_shapes(
+	doctype: str, values: dict, argument: str, ignored: set[str], refuse_unknown: bool = True
+) -> None:
+	"""The same for a dict of values meant for `doctype`; keys that are no field of it are refused (or,
+	without `refuse_unknown`, passed over as Frappe's REST API does)."""
+	meta = frappe.get_meta(doctype)
+	for key, value in values.items():
+		if key in ignored:
+			continue
+		field = meta.get_field(key) if isinstance(key, str) else None
+		if not field:
+			if not refuse_unknown:
+				continue
+			frappe.throw(
+				_("{0}: {1} has no field {2}.").format(argument, _(doctype), repr(key)[:140]),
+				InvalidArgumentError,
+			)
+		if field.fieldtype in table_fields:
+			if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+				frappe.throw(
+					_("{0}: {1} must be a list of objects.").format(argument, key), InvalidArgumentError
+				)
+			for row in value:
+				check_value_shapes(field.options, row, f"{argument}.{key}", ignored, refuse_unknown)
+		elif not isinstance(value, SCALARS):
+			throw_wrong_shape(doctype, key, argument)
+
+
+def throw_wrong_shape(doctype: str, fieldname: str, argument: str | None = None) -> None:
+	label = f"{argument}: {fieldname}" if argument else _("{0} (field {1})").format(_(doctype), fieldname)
+	frappe.throw(
+		_("{0} must be a single value, not a list or an object.").format(label), InvalidArgumentError
+	)
