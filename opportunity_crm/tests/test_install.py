@@ -62,3 +62,10 @@ class TestInstall(FrappeTestCase):
 		after_install()
 
 		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "lead"), lead)
+
+	def test_row_level_access_is_on_for_new_installs_and_off_for_upgrading_sites(self):
+		field = frappe.get_meta("Opportunity CRM Settings").get_field("enable_row_level_access")
+		self.assertEqual(field.default, "0")  # what a site that upgrades (migrate creates the doctype) gets
+		frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 0)
+		after_install()
+		self.assertEqual(frappe.db.get_single_value("Opportunity CRM Settings", "enable_row_level_access"), 1)
