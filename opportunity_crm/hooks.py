@@ -30,6 +30,9 @@ doc_events = {
 		"before_validate": "opportunity_crm.overrides.quotation.before_validate",
 		"validate": "opportunity_crm.overrides.quotation.validate",
 	},
+	"Sales Stage": {
+		"on_update": "opportunity_crm.crm.probability.follow_stage",
+	},
 	"Sales Order": {
 		"before_validate": "opportunity_crm.overrides.sales_order.before_validate",
 		"validate": "opportunity_crm.overrides.sales_order.validate",

@@ -29,6 +29,26 @@ CUSTOM_FIELDS = {
 			"description": "The Customer this Opportunity became (Create ▸ Customer).",
 		},
 		{
+			"fieldname": "weighted_amount",
+			"label": "Weighted Amount",
+			"fieldtype": "Currency",
+			"options": "currency",
+			"insert_after": "base_opportunity_amount",
+			"read_only": 1,
+			"no_copy": 1,
+			"in_list_view": 1,
+			"description": "Opportunity Amount × Probability / 100.",
+		},
+		{
+			"fieldname": "probability_overridden",
+			"label": "Probability Typed by Hand",
+			"fieldtype": "Check",
+			"insert_after": "probability",
+			"read_only": 1,
+			"hidden": 1,
+			"no_copy": 1,
+		},
+		{
 			"fieldname": "sales_partner",
 			"label": "Sales Partner",
 			"fieldtype": "Link",
@@ -46,6 +66,16 @@ CUSTOM_FIELDS = {
 			"in_standard_filter": 1,
 			"in_list_view": 1,
 			"description": "An enabled Sales Person that is not a group.",
+		},
+	],
+	"Sales Stage": [
+		{
+			"fieldname": "probability",
+			"label": "Probability (%)",
+			"fieldtype": "Percent",
+			"insert_after": "stage_name",
+			"in_list_view": 1,
+			"description": "Opportunities at this stage take this probability unless one was typed for them.",
 		},
 	],
 	"Sales Order": [
@@ -72,4 +102,29 @@ CUSTOM_FIELDS = {
 			"description": "An individual, or a company (B2B).",
 		},
 	],
+}
+
+# The probability of a new Opportunity comes from its Sales Stage: ERPNext's default of 100 would look
+# like a value typed by hand.
+PROPERTY_SETTERS = [
+	{
+		"doctype": "Opportunity",
+		"fieldname": "probability",
+		"property": "default",
+		"value": "",
+		"property_type": "Data",
+	},
+]
+
+# Sales Stages ERPNext creates in its setup wizard, with a probability for each (set only where a site has
+# none yet).
+DEFAULT_STAGE_PROBABILITIES = {
+	"Prospecting": 10,
+	"Qualification": 20,
+	"Needs Analysis": 30,
+	"Value Proposition": 40,
+	"Identifying Decision Makers": 50,
+	"Perception Analysis": 60,
+	"Proposal/Price Quote": 70,
+	"Negotiation/Review": 80,
 }

@@ -4,6 +4,7 @@ from frappe import _
 from opportunity_crm.crm.audit import record_conversion
 from opportunity_crm.crm.field_shapes import check_document_shapes
 from opportunity_crm.crm.party_links import copy_links
+from opportunity_crm.crm.probability import apply_stage_probability
 from opportunity_crm.crm.rules import ensure_lead_has_no_other_opportunity, validate_sales_person
 from opportunity_crm.exceptions import ReadOnlyFieldError
 from opportunity_crm.permissions import fill_and_check_opportunity
@@ -37,6 +38,8 @@ def validate(doc, method=None):
 
 	if doc.sales_person and (doc.is_new() or doc.has_value_changed("sales_person")):
 		validate_sales_person(doc.sales_person)
+
+	apply_stage_probability(doc)
 
 
 def after_insert(doc, method=None):

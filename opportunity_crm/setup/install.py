@@ -1,13 +1,19 @@
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields as _create_custom_fields
+from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 from frappe.query_builder.functions import Min
 
-from opportunity_crm.constants.custom_fields import CUSTOM_FIELDS
+from opportunity_crm.constants.custom_fields import (
+	CUSTOM_FIELDS,
+	DEFAULT_STAGE_PROBABILITIES,
+	PROPERTY_SETTERS,
+)
 
 
 def after_install():
 	create_custom_fields()
 	backfill_links()
+	set_default_stage_probabilities()
 	# New installs start with row-level access on; a site that upgrades gets the settings doctype with
 	# the switch off (its default), so nobody loses access by surprise.
 	frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)
@@ -18,20 +24,51 @@ def before_uninstall():
 
 
 def create_custom_fields():
-	"""Create or update the app's custom fields; safe to run any number of times."""
+	"""Create or update the app's custom fields and property setters; safe to run any number of times."""
 	_create_custom_fields(CUSTOM_FIELDS, ignore_validate=True, update=True)
+	for setter in PROPERTY_SETTERS:
+		make_property_setter(
+			setter["doctype"],
+			setter["fieldname"],
+			setter["property"],
+			setter["value"],
+			setter["property_type"],
+			validate_fields_for_doctype=False,
+		)
 	frappe.db.sql(
 		"update `tabSales Partner` set partner_kind = 'Company' where ifnull(partner_kind, '') = ''"
 	)
 
 
 def delete_custom_fields():
-	"""Remove the app's custom fields. The columns and their values stay, as Frappe leaves them."""
+	"""Remove the app's custom fields and property setters. The columns and their values stay, as Frappe
+	leaves them."""
 	for doctype, fields in CUSTOM_FIELDS.items():
 		frappe.db.delete(
 			"Custom Field", {"dt": doctype, "fieldname": ("in", [field["fieldname"] for field in fields])}
 		)
 		frappe.clear_cache(doctype=doctype)
+	for setter in PROPERTY_SETTERS:
+		frappe.db.delete(
+			"Property Setter",
+			{
+				"doc_type": setter["doctype"],
+				"field_name": setter["fieldname"],
+				"property": setter["property"],
+			},
+		)
+		frappe.clear_cache(doctype=setter["doctype"])
+
+
+def set_default_stage_probabilities():
+	"""Give ERPNext's standard Sales Stages a probability where the site has none; create missing ones."""
+	for stage, probability in DEFAULT_STAGE_PROBABILITIES.items():
+		if not frappe.db.exists("Sales Stage", stage):
+			frappe.get_doc(
+				{"doctype": "Sales Stage", "stage_name": stage, "probability": probability}
+			).insert(ignore_permissions=True)
+		elif not frappe.db.get_value("Sales Stage", stage, "probability"):
+			frappe.db.set_value("Sales Stage", stage, "probability", probability, update_modified=False)
 
 
 def backfill_links():

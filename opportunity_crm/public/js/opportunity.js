@@ -13,6 +13,15 @@ frappe.ui.form.on("Opportunity", {
 		}
 	},
 
+	async sales_stage(frm) {
+		if (!frm.doc.sales_stage || frm.doc.probability_overridden) return;
+		const { message } = await frappe.db.get_value("Sales Stage", frm.doc.sales_stage, "probability");
+		if (message) frm.set_value("probability", message.probability);
+	},
+
+	probability: update_weighted_amount,
+	opportunity_amount: update_weighted_amount,
+
 	// ERPNext's handler of the same event points new Addresses/Contacts at the Lead or Customer; this one
 	// runs after it.
 	set_contact_link(frm) {
@@ -24,4 +33,10 @@ frappe.ui.form.on("Opportunity", {
 // link to the Opportunity itself, so they show on it (erpnext#42595) and follow it to its Customer.
 function link_new_addresses_and_contacts_to_opportunity(frm) {
 	frappe.dynamic_link = { doc: frm.doc, fieldname: "name", doctype: "Opportunity" };
+}
+
+// The server computes it on save; this keeps the form right while the user types.
+function update_weighted_amount(frm) {
+	const weighted = (flt(frm.doc.opportunity_amount) * flt(frm.doc.probability)) / 100;
+	frm.set_value("weighted_amount", flt(weighted, precision("weighted_amount")));
 }
