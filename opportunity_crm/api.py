@@ -11,8 +11,9 @@ import time
 import frappe
 from frappe import _
 
-from opportunity_crm.crm import customer_conversion, lead_conversion, opportunity_creation
-from opportunity_crm.exceptions import BusyError, DisabledRecordError, InvalidArgumentError
+from opportunity_crm.crm import bulk_conversion, customer_conversion, lead_conversion, opportunity_creation
+from opportunity_crm.crm.checks import require_enabled, require_record
+from opportunity_crm.exceptions import BusyError, InvalidArgumentError
 
 ATTEMPTS = 3
 
@@ -77,27 +78,22 @@ def create_customer(opportunity: str, customer: str | None = None) -> dict:
 	return {"customer": customer_conversion.create_customer(opportunity, customer)}
 
 
-def require_record(doctype: str, name: str, argument: str, ptype: str) -> None:
-	if not name or not isinstance(name, str):
-		frappe.throw(
-			_("{0} is required: the name of a {1}.").format(argument, _(doctype)), InvalidArgumentError
-		)
-	if not frappe.db.exists(doctype, name):
-		frappe.throw(
-			_("{0}: {1} {2} does not exist.").format(argument, _(doctype), frappe.bold(name)),
-			frappe.DoesNotExistError,
-		)
-	frappe.has_permission(doctype, ptype, name, throw=True)
-
-
-def require_enabled(doctype: str, name: str, argument: str) -> None:
-	if frappe.db.get_value(doctype, name, "disabled"):
-		frappe.throw(
-			_("{0}: {1} {2} is disabled; enable it before converting.").format(
-				argument, _(doctype), frappe.bold(name)
-			),
-			DisabledRecordError,
-		)
+@frappe.whitelist(methods=["POST"])
+def bulk_convert_leads(
+	leads: list | str,
+	company: str | None = None,
+	sales_partner: str | None = None,
+	sales_person: str | None = None,
+) -> dict:
+	"""Convert the given Leads in a background job (Lead list ▸ Actions ▸ Convert to Opportunity). Its
+	progress and its summary (converted, skipped with the existing Opportunity, failed with the reason)
+	reach the user in real time."""
+	leads = parse_json_argument(leads, "leads")
+	if not isinstance(leads, list) or not leads or not all(isinstance(lead, str) for lead in leads):
+		frappe.throw(_("leads must be a non-empty list of Lead names."), InvalidArgumentError)
+	frappe.has_permission("Opportunity", "create", throw=True)
+	options = {"company": company, "sales_partner": sales_partner, "sales_person": sales_person}
+	return {"job_id": bulk_conversion.enqueue_conversion(list(dict.fromkeys(leads)), **options)}
 
 
 def parse_json_argument(value, argument: str):

@@ -15,6 +15,9 @@ before_tests = "opportunity_crm.setup.install.before_tests"
 # ERPNext doctypes: controllers stay ERPNext's, the rules hook in here
 # ----------------------------------------------------------------------
 doc_events = {
+	"Lead": {
+		"onload": "opportunity_crm.overrides.lead.onload",
+	},
 	"Opportunity": {
 		"before_validate": "opportunity_crm.overrides.opportunity.before_validate",
 		"validate": "opportunity_crm.overrides.opportunity.validate",
@@ -36,6 +39,7 @@ doc_events = {
 	"Sales Order": {
 		"before_validate": "opportunity_crm.overrides.sales_order.before_validate",
 		"validate": "opportunity_crm.overrides.sales_order.validate",
+		"after_insert": "opportunity_crm.overrides.sales_order.after_insert",
 	},
 }
 
@@ -74,4 +78,9 @@ override_doctype_dashboards = {
 
 doctype_js = {
 	"Opportunity": "public/js/opportunity.js",
+	"Lead": "public/js/lead.js",
+}
+
+doctype_list_js = {
+	"Lead": "public/js/lead_list.js",
 }

@@ -49,6 +49,15 @@ CUSTOM_FIELDS = {
 			"no_copy": 1,
 		},
 		{
+			"fieldname": "converted_on",
+			"label": "Converted On",
+			"fieldtype": "Date",
+			"insert_after": "customer",
+			"read_only": 1,
+			"no_copy": 1,
+			"description": "When it became a Customer or got its first Sales Order.",
+		},
+		{
 			"fieldname": "sales_partner",
 			"label": "Sales Partner",
 			"fieldtype": "Link",

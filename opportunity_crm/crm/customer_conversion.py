@@ -8,6 +8,7 @@ same way.
 
 import frappe
 from erpnext.crm.doctype.opportunity.opportunity import make_customer
+from frappe.utils import nowdate
 
 from opportunity_crm.crm.atomic import atomic
 from opportunity_crm.crm.audit import record_conversion
@@ -73,6 +74,13 @@ def complete_attachment(customer) -> None:
 	if not opportunity:
 		return
 	frappe.db.set_value("Opportunity", opportunity, "customer", customer.name)
+	mark_converted(opportunity)
 	copy_links("Opportunity", opportunity, "Customer", customer.name)
 	lead = [("Lead", customer.lead_name)] if customer.lead_name else []
 	record_conversion(("Opportunity", opportunity), ("Customer", customer.name), *lead)
+
+
+def mark_converted(opportunity: str) -> None:
+	"""Date the conversion (a Customer, or a first Sales Order), once."""
+	if not frappe.db.get_value("Opportunity", opportunity, "converted_on"):
+		frappe.db.set_value("Opportunity", opportunity, "converted_on", nowdate(), update_modified=False)

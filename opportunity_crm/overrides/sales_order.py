@@ -1,6 +1,7 @@
 import frappe
 from frappe import _
 
+from opportunity_crm.crm.customer_conversion import mark_converted
 from opportunity_crm.crm.rules import add_sales_person, get_opportunity_customer, require_address_and_contact
 from opportunity_crm.exceptions import OpportunityMismatchError
 
@@ -69,3 +70,8 @@ def validate(doc, method=None):
 		)
 
 	require_address_and_contact(opportunity.name, "Sales Order")
+
+
+def after_insert(doc, method=None):
+	if doc.opportunity:
+		mark_converted(doc.opportunity)

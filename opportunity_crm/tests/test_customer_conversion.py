@@ -27,6 +27,7 @@ class TestCustomerConversion(FrappeTestCase):
 		cust = frappe.get_doc("Customer", customer)
 		self.assertEqual(opp.customer, customer)
 		self.assertEqual(cust.opportunity_name, opportunity)
+		self.assertTrue(opp.converted_on)
 		if opp.opportunity_from == "Lead":
 			self.assertEqual(cust.lead_name, opp.party_name)
 		for doctype in ("Address", "Contact"):

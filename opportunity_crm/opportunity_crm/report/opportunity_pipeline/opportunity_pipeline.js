@@ -1,0 +1,51 @@
+const GROUP_FIELDS = {
+	"Sales Partner": "sales_partner",
+	"Sales Person": "sales_person",
+	"Sales Stage": "sales_stage",
+	Company: "company",
+};
+
+frappe.query_reports["Opportunity Pipeline"] = {
+	filters: [
+		{
+			fieldname: "company",
+			label: __("Company"),
+			fieldtype: "Link",
+			options: "Company",
+			default: frappe.defaults.get_user_default("Company"),
+		},
+		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date" },
+		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date" },
+		{
+			fieldname: "status",
+			label: __("Status"),
+			fieldtype: "Select",
+			options: ["", "Open", "Quotation", "Converted", "Lost", "Replied", "Closed"],
+		},
+		{ fieldname: "sales_partner", label: __("Sales Partner"), fieldtype: "Link", options: "Sales Partner" },
+		{ fieldname: "sales_person", label: __("Sales Person"), fieldtype: "Link", options: "Sales Person" },
+		{ fieldname: "sales_stage", label: __("Sales Stage"), fieldtype: "Link", options: "Sales Stage" },
+		{
+			fieldname: "group_by",
+			label: __("Group By"),
+			fieldtype: "Select",
+			options: Object.keys(GROUP_FIELDS),
+			default: "Sales Stage",
+			reqd: 1,
+		},
+	],
+
+	// Drill-down: the count opens the Opportunity list with the report's filters and the row's group.
+	formatter(value, row, column, data, default_formatter) {
+		const formatted = default_formatter(value, row, column, data);
+		if (column.fieldname !== "count" || !data || data.group_value === undefined) return formatted;
+		const filters = frappe.query_report.get_filter_values();
+		const route_options = {};
+		for (const field of ["company", "status", "sales_partner", "sales_person", "sales_stage"]) {
+			if (filters[field]) route_options[field] = filters[field];
+		}
+		if (data.group_value) route_options[GROUP_FIELDS[filters.group_by]] = data.group_value;
+		const query = new URLSearchParams(route_options).toString();
+		return `<a href="/app/opportunity?${query}">${formatted}</a>`;
+	},
+};

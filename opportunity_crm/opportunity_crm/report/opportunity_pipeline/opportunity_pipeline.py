@@ -1,0 +1,107 @@
+"""Opportunity Pipeline: count, amount, weighted amount and conversions, grouped by Sales Partner, Sales
+Person, Sales Stage or Company. One query; the user's permissions (row-level access included) apply."""
+
+import frappe
+from frappe import _
+from frappe.desk.reportview import get_match_cond
+from frappe.utils import flt
+
+GROUPS = {
+	"Sales Partner": "sales_partner",
+	"Sales Person": "sales_person",
+	"Sales Stage": "sales_stage",
+	"Company": "company",
+}
+FILTER_FIELDS = ("company", "status", "sales_partner", "sales_person", "sales_stage")
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	group_by = filters.get("group_by") or "Sales Stage"
+	if group_by not in GROUPS:
+		frappe.throw(_("Group By must be one of: {0}").format(", ".join(_(g) for g in GROUPS)))
+
+	rows = get_rows(filters, GROUPS[group_by])
+	return get_columns(group_by), rows, None, get_chart(rows, group_by)
+
+
+def get_rows(filters, group_field: str) -> list[dict]:
+	conditions, values = ["1=1"], {}
+	for field in FILTER_FIELDS:
+		if filters.get(field):
+			conditions.append(f"`tabOpportunity`.`{field}` = %({field})s")
+			values[field] = filters[field]
+	if filters.get("from_date"):
+		conditions.append("`tabOpportunity`.`transaction_date` >= %(from_date)s")
+		values["from_date"] = filters.from_date
+	if filters.get("to_date"):
+		conditions.append("`tabOpportunity`.`transaction_date` <= %(to_date)s")
+		values["to_date"] = filters.to_date
+
+	rows = frappe.db.sql(
+		f"""
+		select
+			`tabOpportunity`.`{group_field}` as `group_value`,
+			count(*) as `count`,
+			sum(`tabOpportunity`.`base_opportunity_amount`) as `amount`,
+			sum(`tabOpportunity`.`base_opportunity_amount` * `tabOpportunity`.`probability` / 100)
+				as `weighted_amount`,
+			sum(`tabOpportunity`.`customer` is not null or `orders`.`opportunity` is not null) as `converted`
+		from `tabOpportunity`
+		left join (
+			select distinct `opportunity` from `tabSales Order`
+			where `docstatus` < 2 and `opportunity` is not null
+		) `orders` on `orders`.`opportunity` = `tabOpportunity`.`name`
+		where {" and ".join(conditions)} {get_match_cond("Opportunity")}
+		group by `tabOpportunity`.`{group_field}`
+		order by `amount` desc
+		""",
+		values,
+		as_dict=True,
+	)
+	for row in rows:
+		row.conversion_rate = flt(row.converted * 100 / row.count, 1) if row.count else 0
+		row.weighted_amount = flt(row.weighted_amount, 2)
+	return rows
+
+
+def get_columns(group_by: str) -> list[dict]:
+	return [
+		{
+			"fieldname": "group_value",
+			"label": _(group_by),
+			"fieldtype": "Link",
+			"options": group_by,
+			"width": 220,
+		},
+		{"fieldname": "count", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
+		{"fieldname": "amount", "label": _("Amount"), "fieldtype": "Currency", "width": 160},
+		{
+			"fieldname": "weighted_amount",
+			"label": _("Weighted Amount"),
+			"fieldtype": "Currency",
+			"width": 160,
+		},
+		{"fieldname": "converted", "label": _("Converted"), "fieldtype": "Int", "width": 110},
+		{
+			"fieldname": "conversion_rate",
+			"label": _("Conversion Rate (%)"),
+			"fieldtype": "Percent",
+			"width": 150,
+		},
+	]
+
+
+def get_chart(rows: list[dict], group_by: str) -> dict:
+	return {
+		"data": {
+			"labels": [row.group_value or _("Not Set") for row in rows],
+			"datasets": [
+				{"name": _("Amount"), "values": [row.amount for row in rows]},
+				{"name": _("Weighted Amount"), "values": [row.weighted_amount for row in rows]},
+			],
+		},
+		"type": "bar",
+		"fieldtype": "Currency",
+		"title": _("Pipeline by {0}").format(_(group_by)),
+	}

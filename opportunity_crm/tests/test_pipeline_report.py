@@ -1,0 +1,112 @@
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from opportunity_crm import api
+from opportunity_crm.opportunity_crm.report.opportunity_pipeline.opportunity_pipeline import execute
+from opportunity_crm.tests.factories import (
+	convert,
+	default_company,
+	make_lead,
+	make_sales_order,
+	make_sales_partner,
+	make_sales_person,
+	make_salesperson_user,
+)
+
+
+class TestPipelineReport(FrappeTestCase):
+	"""Fixed data under one fresh Sales Partner, counted by hand."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.partner = make_sales_partner()
+		cls.budi, cls.siti = make_sales_person(), make_sales_person()
+
+		def opportunity(person, amount, stage, customer=False, order=False):
+			name = convert(make_lead(), sales_partner=cls.partner, sales_person=person)
+			doc = frappe.get_doc("Opportunity", name)
+			doc.update({"opportunity_amount": amount, "sales_stage": stage})
+			doc.save()
+			if customer or order:
+				created = api.create_customer(name)["customer"]
+				if order:
+					make_sales_order(created, opportunity=name).insert()
+			return name
+
+		# Budi: 100 at 10 %, 200 at 50 % (became a Customer), 300 at 80 % (and a Sales Order)
+		opportunity(cls.budi, 100, "Prospecting")
+		opportunity(cls.budi, 200, "Identifying Decision Makers", customer=True)
+		opportunity(cls.budi, 300, "Negotiation/Review", order=True)
+		# Siti: 1000 at 20 %
+		opportunity(cls.siti, 1000, "Qualification")
+
+	def rows(self, **filters):
+		columns, data, _message, chart = execute(
+			{"company": default_company(), "sales_partner": self.partner, **filters}
+		)
+		return {row.group_value: row for row in data}, columns, chart
+
+	def test_grouped_by_sales_person_matches_the_hand_count(self):
+		rows, columns, chart = self.rows(group_by="Sales Person")
+
+		budi, siti = rows[self.budi], rows[self.siti]
+		self.assertEqual((budi.count, budi.amount, budi.weighted_amount), (3, 600, 10 + 100 + 240))
+		self.assertEqual((budi.converted, budi.conversion_rate), (2, 66.7))
+		self.assertEqual((siti.count, siti.amount, siti.weighted_amount, siti.converted), (1, 1000, 200, 0))
+		self.assertEqual(
+			[c["fieldname"] for c in columns],
+			["group_value", "count", "amount", "weighted_amount", "converted", "conversion_rate"],
+		)
+		self.assertEqual(chart["type"], "bar")
+		self.assertEqual(len(chart["data"]["labels"]), 2)
+
+	def test_each_grouping_adds_up_to_the_same_totals(self):
+		for group_by in ("Sales Partner", "Sales Person", "Sales Stage", "Company"):
+			with self.subTest(group_by=group_by):
+				rows, _columns, _chart = self.rows(group_by=group_by)
+				self.assertEqual(sum(r.count for r in rows.values()), 4)
+				self.assertEqual(sum(r.amount for r in rows.values()), 1600)
+				self.assertEqual(sum(r.weighted_amount for r in rows.values()), 550)
+				self.assertEqual(sum(r.converted for r in rows.values()), 2)
+
+	def test_filters_narrow_the_rows(self):
+		rows, _columns, _chart = self.rows(group_by="Sales Stage", sales_person=self.siti)
+		self.assertEqual(list(rows), ["Qualification"])
+		rows, _columns, _chart = self.rows(group_by="Sales Stage", from_date="2999-01-01")
+		self.assertEqual(rows, {})
+
+	def test_the_report_runs_one_query(self):
+		queries = []
+		original = frappe.db.sql
+
+		def counting_sql(query, *args, **kwargs):
+			if "tabOpportunity" in str(query):
+				queries.append(query)
+			return original(query, *args, **kwargs)
+
+		frappe.db.sql = counting_sql
+		try:
+			self.rows(group_by="Sales Person")
+		finally:
+			frappe.db.sql = original
+		self.assertEqual(len(queries), 1)
+
+	def test_row_level_access_applies(self):
+		user, person = make_salesperson_user()
+		frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)
+		frappe.set_user(user)
+		try:
+			rows, _columns, _chart = self.rows(group_by="Sales Person")
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(rows, {})  # none of this partner's Opportunities is theirs
+
+		mine = convert(make_lead(), sales_partner=self.partner, sales_person=person)
+		frappe.set_user(user)
+		try:
+			rows, _columns, _chart = self.rows(group_by="Sales Person")
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual({name: row.count for name, row in rows.items()}, {person: 1})
+		self.assertTrue(mine)
