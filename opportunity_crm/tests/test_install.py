@@ -19,7 +19,15 @@ def custom_field_rows() -> dict[tuple[str, str], int]:
 
 class TestInstall(FrappeTestCase):
 	"""The install and uninstall hooks, as `install-app`, `migrate` (the patch) and `uninstall-app` run
-	them. .ci/run also runs the real commands: install, migrate twice, uninstall, install again."""
+	them. .ci/run also runs the real commands: install, migrate twice, uninstall, install again.
+
+	Creating a custom field may alter a table, which commits; so each test ends by reinstalling and
+	committing, and the other tests always find the app installed."""
+
+	def tearDown(self):
+		after_install()
+		frappe.db.commit()
+		frappe.clear_cache()
 
 	def test_uninstall_removes_the_fields_and_keeps_the_records(self):
 		opportunity = convert(make_lead())
