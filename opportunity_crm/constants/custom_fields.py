@@ -13,6 +13,7 @@ CUSTOM_FIELDS = {
 			"options": "Lead",
 			"insert_after": "party_name",
 			"read_only": 1,
+			"hidden": 1,  # the form shows it already as "Opportunity From: Lead" and the party field
 			"unique": 1,
 			"no_copy": 1,
 			"description": "The Lead this Opportunity comes from. A Lead has at most one Opportunity.",

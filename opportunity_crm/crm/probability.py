@@ -11,10 +11,10 @@ def apply_stage_probability(doc) -> None:
 		flt(frappe.db.get_value("Sales Stage", doc.sales_stage, "probability")) if doc.sales_stage else None
 	)
 	previous = doc.get_doc_before_save()
+	# A new Opportunity has a typed probability only if it is not empty: the desk sends 0 for an
+	# untouched Percent field.
 	typed = (
-		doc.probability not in (None, "")
-		if previous is None
-		else flt(doc.probability) != flt(previous.probability)
+		flt(doc.probability) != 0 if previous is None else flt(doc.probability) != flt(previous.probability)
 	)
 	if typed:
 		doc.probability_overridden = int(

@@ -21,11 +21,13 @@ def free_port() -> int:
 
 
 class LiveServer:
-	def __init__(self, workers: int = 4):
+	def __init__(self, workers: int = 4, statics: bool = False):
 		self.site = frappe.local.site
 		self.port = free_port()
 		self.base_url = f"http://127.0.0.1:{self.port}"
 		self.workers = workers
+		# a browser also needs /assets and /files, which nginx serves in production
+		self.app = "frappe.app:application_with_statics()" if statics else "frappe.app:application"
 		self.process = None
 
 	def start(self) -> "LiveServer":
@@ -42,7 +44,7 @@ class LiveServer:
 				"--preload",
 				"--log-level",
 				"warning",
-				"frappe.app:application",
+				self.app,
 			],
 			cwd=frappe.local.sites_path,
 			stdout=subprocess.DEVNULL,

@@ -96,3 +96,17 @@ class TestStageProbability(FrappeTestCase):
 	def test_base_amount_is_in_the_company_currency(self):
 		doc = self.opportunity()
 		self.assertEqual(doc.base_opportunity_amount, doc.opportunity_amount * doc.conversion_rate)
+
+	def test_a_new_opportunity_from_the_desk_form_takes_the_stage_probability(self):
+		"""The desk sends 0 for the untouched Percent field."""
+		doc = frappe.get_doc(
+			{
+				"doctype": "Opportunity",
+				"opportunity_from": "Customer",
+				"party_name": make_customer(),
+				"company": default_company(),
+				"sales_stage": stage(35),
+				"probability": 0,
+			}
+		).insert()
+		self.assertEqual((doc.probability, doc.probability_overridden), (35, 0))
