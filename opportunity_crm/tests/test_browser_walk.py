@@ -102,6 +102,14 @@ class TestBrowserWalk(FrappeTestCase):
 			f'.inner-group-button[data-label="Create"]:visible .dropdown-item[data-label="{quote(label)}"]'
 		).click()
 
+	def create_menu_has(self, label: str) -> bool:
+		return (
+			self.page.locator(
+				f'.inner-group-button[data-label="Create"]:visible .dropdown-item[data-label="{quote(label)}"]'
+			).count()
+			> 0
+		)
+
 	def fill(self, doctype: str, field: str, value: str) -> None:
 		self.page.locator(f'input[data-doctype="{doctype}"][data-fieldname="{field}"]:visible').fill(value)
 
@@ -174,9 +182,18 @@ class TestBrowserWalk(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "customer"), customer)
 		self.shot("03-customer")
 
-		# Create ▸ Quotation, save and submit
+		# once converted, the forms stop offering a second conversion
 		self.go(f"/app/opportunity/{opportunity}")
 		self.wait_for_form("Opportunity", new=False)
+		self.assertFalse(self.create_menu_has("Customer"))
+		self.go(f"/app/lead/{self.lead}")
+		self.wait_for_form("Lead", new=False)
+		self.assertFalse(self.create_menu_has("Opportunity"))
+		page.locator(f'.page-actions button:visible:has-text("{opportunity}")').click()
+		self.wait_for_form("Opportunity", new=False)
+		self.assertEqual(self.doc("name"), opportunity)
+
+		# Create ▸ Quotation, save and submit
 		self.create("Quotation")
 		self.wait_for_form("Quotation", new=True)
 		quotation = self.save("Quotation")
@@ -206,7 +223,7 @@ class TestBrowserWalk(FrappeTestCase):
 		# the Pipeline report
 		self.go("/app/query-report/Opportunity Pipeline")
 		page.wait_for_selector(".dt-row:visible")
-		page.wait_for_timeout(1000)
+		page.wait_for_timeout(3000)  # the chart animates in
 		self.shot("06-pipeline-report")
 
 		# the UI in Indonesian
@@ -217,4 +234,5 @@ class TestBrowserWalk(FrappeTestCase):
 		page.wait_for_selector(".page-title:visible >> text=Pipeline Peluang")
 		page.wait_for_selector(".dt-row:visible")
 		page.wait_for_selector(".dt-cell__content:visible >> text=Jumlah Tertimbang")
+		page.wait_for_timeout(3000)
 		self.shot("07-pipeline-report-indonesian")

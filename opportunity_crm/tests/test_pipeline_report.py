@@ -42,7 +42,7 @@ class TestPipelineReport(FrappeTestCase):
 		opportunity(cls.siti, 1000, "Qualification")
 
 	def rows(self, **filters):
-		columns, data, _message, chart = execute(
+		columns, data, _message, chart, self.summary = execute(
 			{"company": default_company(), "sales_partner": self.partner, **filters}
 		)
 		return {row.group_value: row for row in data}, columns, chart
@@ -59,6 +59,17 @@ class TestPipelineReport(FrappeTestCase):
 			["group_value", "count", "amount", "weighted_amount", "converted", "conversion_rate"],
 		)
 		self.assertEqual(chart["type"], "bar")
+		totals = {card["label"]: card["value"] for card in self.summary}
+		self.assertEqual(
+			totals,
+			{
+				"Opportunities": 4,
+				"Amount": 1600,
+				"Weighted Amount": 550,
+				"Converted": 2,
+				"Conversion Rate (%)": 50,
+			},
+		)
 		self.assertEqual(len(chart["data"]["labels"]), 2)
 
 	def test_each_grouping_adds_up_to_the_same_totals(self):

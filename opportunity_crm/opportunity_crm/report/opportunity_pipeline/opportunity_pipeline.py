@@ -22,7 +22,7 @@ def execute(filters=None):
 		frappe.throw(_("Group By must be one of: {0}").format(", ".join(_(g) for g in GROUPS)))
 
 	rows = get_rows(filters, GROUPS[group_by])
-	return get_columns(group_by), rows, None, get_chart(rows, group_by)
+	return get_columns(group_by), rows, None, get_chart(rows, group_by), get_summary(rows)
 
 
 def get_rows(filters, group_field: str) -> list[dict]:
@@ -88,6 +88,37 @@ def get_columns(group_by: str) -> list[dict]:
 			"label": _("Conversion Rate (%)"),
 			"fieldtype": "Percent",
 			"width": 150,
+		},
+	]
+
+
+def get_summary(rows: list[dict]) -> list[dict]:
+	"""The totals, above the table (a summed total row would average the conversion rates)."""
+	count = sum(row.count for row in rows)
+	converted = sum(row.converted for row in rows)
+	currency = frappe.get_cached_value(
+		"Company", frappe.defaults.get_user_default("Company"), "default_currency"
+	)
+	return [
+		{"label": _("Opportunities"), "value": count, "datatype": "Int", "indicator": "Blue"},
+		{
+			"label": _("Amount"),
+			"value": sum(flt(row.amount) for row in rows),
+			"datatype": "Currency",
+			"currency": currency,
+		},
+		{
+			"label": _("Weighted Amount"),
+			"value": sum(flt(row.weighted_amount) for row in rows),
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Green",
+		},
+		{"label": _("Converted"), "value": converted, "datatype": "Int"},
+		{
+			"label": _("Conversion Rate (%)"),
+			"value": flt(converted * 100 / count, 1) if count else 0,
+			"datatype": "Percent",
 		},
 	]
 
