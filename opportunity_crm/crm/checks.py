@@ -20,7 +20,18 @@ def require_record(doctype: str, name: str, argument: str, ptype: str) -> None:
 
 
 def require_enabled(doctype: str, name: str, argument: str) -> None:
-	if frappe.db.get_value(doctype, name, "disabled"):
+	"""The record exists (404 otherwise) and is not disabled: one query."""
+	if not name or not isinstance(name, str):
+		frappe.throw(
+			_("{0} is required: the name of a {1}.").format(argument, _(doctype)), InvalidArgumentError
+		)
+	disabled = frappe.db.get_value(doctype, name, "disabled")
+	if disabled is None:
+		frappe.throw(
+			_("{0}: {1} {2} does not exist.").format(argument, _(doctype), frappe.bold(name)),
+			frappe.DoesNotExistError,
+		)
+	if disabled:
 		frappe.throw(
 			_("{0}: {1} {2} is disabled; enable it before converting.").format(
 				argument, _(doctype), frappe.bold(name)

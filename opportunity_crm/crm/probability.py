@@ -8,7 +8,9 @@ from frappe.utils import flt
 def apply_stage_probability(doc) -> None:
 	"""Runs in Opportunity.validate, on every path that changes the stage or the amount."""
 	stage_probability = (
-		flt(frappe.db.get_value("Sales Stage", doc.sales_stage, "probability")) if doc.sales_stage else None
+		flt(frappe.get_cached_value("Sales Stage", doc.sales_stage, "probability"))
+		if doc.sales_stage
+		else None
 	)
 	previous = doc.get_doc_before_save()
 	# A new Opportunity has a typed probability only if it is not empty: the desk sends 0 for an

@@ -45,7 +45,7 @@ def validate(doc, method=None):
 def after_insert(doc, method=None):
 	"""An Opportunity starts with the Addresses and Contacts of its Lead (or Customer, Prospect)."""
 	if doc.opportunity_from and doc.party_name:
-		copy_links(doc.opportunity_from, doc.party_name, "Opportunity", doc.name)
+		copy_links(doc.opportunity_from, doc.party_name, "Opportunity", doc.name, new_target=True)
 	if doc.lead:
 		record_conversion(("Lead", doc.lead), ("Opportunity", doc.name))
 
