@@ -49,8 +49,8 @@ def convert_lead(
 	lead: str, company: str | None = None, sales_partner: str | None = None, sales_person: str | None = None
 ) -> dict:
 	"""Create the Opportunity of a Lead and link every Address and Contact of the Lead to it."""
-	# Read permission on the Lead is checked by ERPNext's mapper, which loads it.
-	require_enabled("Lead", lead, "lead")
+	# The Lead's existence and state are checked where it is locked; read permission on it by ERPNext's
+	# mapper, which loads it.
 	return {"opportunity": lead_conversion.convert_lead(lead, company, sales_partner, sales_person)}
 
 

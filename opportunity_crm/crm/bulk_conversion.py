@@ -7,7 +7,6 @@ others. The job commits as it goes, so a long run keeps what it converted.
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.checks import require_enabled
 from opportunity_crm.crm.lead_conversion import convert_lead
 
 REALTIME_EVENT = "opportunity_crm_bulk_conversion"
@@ -39,7 +38,6 @@ def convert_leads(leads: list[str], notify_user: str | None = None, **options) -
 			summary["skipped"].append({"lead": lead, "opportunity": existing[lead]})
 		else:
 			try:
-				require_enabled("Lead", lead, "lead")
 				opportunity = convert_lead(lead, **options)
 				summary["converted"].append({"lead": lead, "opportunity": opportunity})
 			except Exception as e:

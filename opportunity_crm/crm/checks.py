@@ -19,13 +19,13 @@ def require_record(doctype: str, name: str, argument: str, ptype: str) -> None:
 	frappe.has_permission(doctype, ptype, name, throw=True)
 
 
-def require_enabled(doctype: str, name: str, argument: str) -> None:
-	"""The record exists (404 otherwise) and is not disabled: one query."""
+def require_enabled(doctype: str, name: str, argument: str, for_update: bool = False) -> None:
+	"""The record exists (404 otherwise) and is not disabled: one query, optionally locking the row."""
 	if not name or not isinstance(name, str):
 		frappe.throw(
 			_("{0} is required: the name of a {1}.").format(argument, _(doctype)), InvalidArgumentError
 		)
-	disabled = frappe.db.get_value(doctype, name, "disabled")
+	disabled = frappe.db.get_value(doctype, name, "disabled", for_update=for_update)
 	if disabled is None:
 		frappe.throw(
 			_("{0}: {1} {2} does not exist.").format(argument, _(doctype), frappe.bold(name)),

@@ -1,7 +1,7 @@
-import frappe
 from erpnext.crm.doctype.lead.lead import make_opportunity
 
 from opportunity_crm.crm.atomic import atomic
+from opportunity_crm.crm.checks import require_enabled
 
 
 def convert_lead(
@@ -13,9 +13,9 @@ def convert_lead(
 	of the Lead is linked to the Opportunity too.
 	"""
 	with atomic():
-		# Lock the Lead: conversions of one Lead queue up here; the Opportunity's validate then refuses
-		# all but the first, naming it.
-		frappe.db.get_value("Lead", lead, "name", for_update=True)
+		# Lock the Lead (and learn whether it exists and is enabled, in the same query): conversions of
+		# one Lead queue up here; the Opportunity's validate then refuses all but the first, naming it.
+		require_enabled("Lead", lead, "lead", for_update=True)
 
 		opportunity = make_opportunity(lead)
 		if company:

@@ -24,12 +24,14 @@ def before_validate(doc, method=None):
 			title=_("Read-only field"),
 		)
 	doc.flags.opportunity_crm_customer = customer_before
+	doc.flags.opportunity_crm_converted_on = previous.converted_on if previous else None
 
 
 def validate(doc, method=None):
 	# ERPNext's Opportunity.map_fields copies same-named fields from the Lead (Lead.customer, "From
 	# Customer") into empty fields: put back the converted Customer, which only a conversion sets.
 	doc.customer = doc.flags.opportunity_crm_customer
+	doc.converted_on = doc.flags.opportunity_crm_converted_on  # also set by conversions only
 	fill_and_check_opportunity(doc)
 
 	doc.lead = doc.party_name if doc.opportunity_from == "Lead" else None
