@@ -6,10 +6,11 @@ import random
 import frappe
 from frappe.utils import add_days, now, nowdate
 
-FIRST = ["Budi", "Siti", "Agus", "Dewi", "Rudi", "Sri", "Andi", "Rina", "Joko", "Wati", "Eko", "Putri"]
-LAST = ["Santoso", "Wijaya", "Saputra", "Lestari", "Hidayat", "Kusuma", "Pratama", "Nugroho", "Utami"]
-COMPANY = ["Maju", "Jaya", "Sejahtera", "Makmur", "Abadi", "Sentosa", "Mandiri", "Nusantara", "Bersama"]
-CITIES = ["Jakarta", "Bandung", "Surabaya", "Medan", "Semarang", "Makassar", "Denpasar", "Yogyakarta"]
+from opportunity_crm.demo import CITIES as CITY_STATES
+from opportunity_crm.demo import FIRST, LAST
+from opportunity_crm.demo import WORDS as COMPANY
+
+CITIES = [city for city, _state in CITY_STATES]
 
 
 def base(name: str) -> dict:
