@@ -45,11 +45,12 @@ def convert_leads(leads: list[str], notify_user: str | None = None, **options) -
 				summary["failed"].append({"lead": lead, "reason": failure_reason(e)})
 		if done % COMMIT_EVERY == 0 and not frappe.flags.in_test:
 			frappe.db.commit()
-		frappe.publish_progress(
-			done * 100 / total,
-			title=_("Converting Leads to Opportunities"),
-			description=_("{0} of {1}").format(done, total),
-		)
+		if done == total or done % max(1, total // 100) == 0:  # at most about 100 progress messages
+			frappe.publish_progress(
+				done * 100 / total,
+				title=_("Converting Leads to Opportunities"),
+				description=_("{0} of {1}").format(done, total),
+			)
 
 	frappe.publish_realtime(
 		REALTIME_EVENT, summary, user=notify_user or frappe.session.user, after_commit=True
