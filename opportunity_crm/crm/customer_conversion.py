@@ -24,15 +24,13 @@ from opportunity_crm.crm.rules import (
 def create_customer(opportunity: str, customer: str | None = None) -> str:
 	"""Turn an Opportunity into a new Customer, or link an existing one; return the Customer's name."""
 	with atomic():
-		# Lock the Opportunity: conversions of one Opportunity queue up here.
-		current = frappe.db.get_value("Opportunity", opportunity, "customer", for_update=True)
-		if customer and current == customer:
+		# Locks the Opportunity: conversions of one Opportunity queue up here.
+		if ensure_opportunity_has_no_other_customer(opportunity, customer):
 			return customer  # already done: a repeated call changes nothing
-		ensure_opportunity_has_no_other_customer(opportunity)
 
 		if customer:
 			doc = frappe.get_doc("Customer", customer, for_update=True)
-			ensure_customer_has_no_other_opportunity(customer, opportunity)
+			ensure_customer_has_no_other_opportunity(doc, opportunity)
 			doc.opportunity_name = opportunity
 			doc.save()
 		else:
@@ -81,6 +79,11 @@ def complete_attachment(customer) -> None:
 
 
 def mark_converted(opportunity: str) -> None:
-	"""Date the conversion (a Customer, or a first Sales Order), once."""
-	if not frappe.db.get_value("Opportunity", opportunity, "converted_on"):
-		frappe.db.set_value("Opportunity", opportunity, "converted_on", nowdate(), update_modified=False)
+	"""Date the conversion (a Customer, or a first Sales Order), once: one conditional UPDATE."""
+	table = frappe.qb.DocType("Opportunity")
+	(
+		frappe.qb.update(table)
+		.set(table.converted_on, nowdate())
+		.where((table.name == opportunity) & table.converted_on.isnull())
+		.run()
+	)

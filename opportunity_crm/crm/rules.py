@@ -40,9 +40,11 @@ def ensure_lead_has_no_other_opportunity(
 
 def ensure_opportunity_has_no_other_customer(
 	opportunity: str, customer: str | None = None, lock: bool = True
-) -> None:
-	"""An Opportunity becomes at most one Customer. A locking read of the Opportunity's own row (a
-	record lock, no gap): conversions of one Opportunity queue up on it and see each other's result."""
+) -> str | None:
+	"""An Opportunity becomes at most one Customer; return the one it has (None, or `customer`).
+
+	A locking read of the Opportunity's own row (a record lock, no gap): conversions of one Opportunity
+	queue up on it and see each other's result."""
 	existing = frappe.db.get_value("Opportunity", opportunity, "customer", for_update=lock)
 	if existing and existing != customer:
 		frappe.throw(
@@ -52,16 +54,17 @@ def ensure_opportunity_has_no_other_customer(
 			DuplicateCustomerError,
 			title=_("Opportunity already converted"),
 		)
+	return existing
 
 
-def ensure_customer_has_no_other_opportunity(customer: str, opportunity: str) -> None:
-	"""A Customer belongs to at most one Opportunity."""
-	existing = frappe.db.get_value("Customer", customer, "opportunity_name")
+def ensure_customer_has_no_other_opportunity(customer, opportunity: str) -> None:
+	"""A Customer (a loaded document) belongs to at most one Opportunity."""
+	existing = customer.opportunity_name
 	if existing and existing != opportunity:
 		frappe.throw(
 			_(
 				"Customer {0} already belongs to Opportunity {1}: a Customer belongs to at most one Opportunity (field Opportunity)."
-			).format(frappe.bold(customer), frappe.bold(existing)),
+			).format(frappe.bold(customer.name), frappe.bold(existing)),
 			DuplicateCustomerError,
 			title=_("Customer already linked"),
 		)

@@ -32,5 +32,4 @@ def on_update(doc, method=None):
 
 def on_trash(doc, method=None):
 	"""Free the Opportunity, so that it may become a Customer again."""
-	for opportunity in frappe.get_all("Opportunity", filters={"customer": doc.name}, pluck="name"):
-		frappe.db.set_value("Opportunity", opportunity, "customer", None)
+	frappe.db.set_value("Opportunity", {"customer": doc.name}, "customer", None)

@@ -1,7 +1,6 @@
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields as _create_custom_fields
 from frappe.custom.doctype.property_setter.property_setter import make_property_setter
-from frappe.query_builder.functions import Min
 
 from opportunity_crm.constants.custom_fields import (
 	CUSTOM_FIELDS,
@@ -72,44 +71,56 @@ def set_default_stage_probabilities():
 
 
 def backfill_links():
-	"""Fill `Opportunity.lead` and `Opportunity.customer` on a site that already has data.
+	"""Fill `Opportunity.lead` and `Opportunity.customer` on a site that already has data: one read per
+	table, then one UPDATE per chunk of rows, however many Opportunities the site has.
 
 	Where a Lead already has several Opportunities (possible in stock ERPNext), only the oldest one is
-	linked, so that the unique index holds; the others keep `lead` empty.
+	linked, so that the unique index holds; the others keep `lead` empty. Likewise a Customer is linked
+	only to an Opportunity that has none yet.
 	"""
-	opportunity = frappe.qb.DocType("Opportunity")
-	first_per_lead = (
-		frappe.qb.from_(opportunity)
-		.select(opportunity.party_name, Min(opportunity.creation).as_("first_creation"))
-		.where((opportunity.opportunity_from == "Lead") & opportunity.party_name.isnotnull())
-		.groupby(opportunity.party_name)
-		.run(as_dict=True)
+	opportunities = frappe.get_all(
+		"Opportunity",
+		filters={"opportunity_from": "Lead", "party_name": ("is", "set")},
+		fields=["name", "party_name", "lead", "customer"],
+		order_by="creation asc, name asc",
 	)
-	taken = set(frappe.get_all("Opportunity", filters={"lead": ("is", "set")}, pluck="lead"))
-	for row in first_per_lead:
-		if row.party_name in taken:
-			continue
-		name = frappe.db.get_value(
-			"Opportunity",
-			{"opportunity_from": "Lead", "party_name": row.party_name, "creation": row.first_creation},
-		)
-		frappe.db.set_value("Opportunity", name, "lead", row.party_name, update_modified=False)
+	taken = {row.lead for row in opportunities if row.lead}
+	first_of_lead = {}
+	for row in opportunities:
+		if not row.lead and row.party_name not in taken:
+			first_of_lead.setdefault(row.party_name, row.name)
+	set_lead_from_party(list(first_of_lead.values()))
 
-	linked = set(frappe.get_all("Opportunity", filters={"customer": ("is", "set")}, pluck="customer"))
-	customers = frappe.get_all(
+	has_customer = {
+		name: customer
+		for name, customer in frappe.get_all("Opportunity", fields=["name", "customer"], as_list=True)
+	}
+	linked = {customer for customer in has_customer.values() if customer}
+	customer_of = {}
+	for customer in frappe.get_all(
 		"Customer",
 		filters={"opportunity_name": ("is", "set")},
 		fields=["name", "opportunity_name"],
 		order_by="creation asc",
-	)
-	for customer in customers:
-		if customer.name in linked:
-			continue
-		if frappe.db.get_value("Opportunity", customer.opportunity_name, "customer") is None:
-			frappe.db.set_value(
-				"Opportunity", customer.opportunity_name, "customer", customer.name, update_modified=False
-			)
+	):
+		opportunity = customer.opportunity_name
+		if opportunity in has_customer and not has_customer[opportunity] and customer.name not in linked:
+			customer_of.setdefault(opportunity, customer.name)
 			linked.add(customer.name)
+	for opportunity, customer in customer_of.items():
+		frappe.db.set_value("Opportunity", opportunity, "customer", customer, update_modified=False)
+
+
+def set_lead_from_party(names: list[str], chunk: int = 1000) -> None:
+	"""`lead` = `party_name` for the given Opportunities, a chunk per statement."""
+	opportunity = frappe.qb.DocType("Opportunity")
+	for start in range(0, len(names), chunk):
+		(
+			frappe.qb.update(opportunity)
+			.set(opportunity.lead, opportunity.party_name)
+			.where(opportunity.name.isin(names[start : start + chunk]))
+			.run()
+		)
 
 
 def before_tests():
