@@ -14,6 +14,8 @@ from frappe.model import table_fields
 from opportunity_crm.exceptions import InvalidArgumentError
 
 # what JSON gives, plus what a loaded Document holds in date, time and currency fields
+# keys a document dict may carry that are not fields of its doctype
+NOT_FIELDS = {"doctype", "name", "flags", "__islocal", "__unsaved", "docstatus", "idx"}
 SCALARS = (str, int, float, bool, type(None), Decimal, datetime.date, datetime.time, datetime.timedelta)
 
 
@@ -28,14 +30,12 @@ def check_document_shapes(doc) -> None:
 			throw_wrong_shape(doc.doctype, field.fieldname)
 
 
-def check_value_shapes(
-	doctype: str, values: dict, argument: str, ignored: set[str], refuse_unknown: bool = True
-) -> None:
+def check_value_shapes(doctype: str, values: dict, argument: str, refuse_unknown: bool = True) -> None:
 	"""The same for a dict of values meant for `doctype`; keys that are no field of it are refused (or,
 	without `refuse_unknown`, passed over as Frappe's REST API does)."""
 	meta = frappe.get_meta(doctype)
 	for key, value in values.items():
-		if key in ignored:
+		if key in NOT_FIELDS:
 			continue
 		field = meta.get_field(key) if isinstance(key, str) else None
 		if not field:
@@ -51,7 +51,7 @@ def check_value_shapes(
 					_("{0}: {1} must be a list of objects.").format(argument, key), InvalidArgumentError
 				)
 			for row in value:
-				check_value_shapes(field.options, row, f"{argument}.{key}", ignored, refuse_unknown)
+				check_value_shapes(field.options, row, f"{argument}.{key}", refuse_unknown)
 		elif not isinstance(value, SCALARS):
 			throw_wrong_shape(doctype, key, argument)
 

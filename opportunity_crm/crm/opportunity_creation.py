@@ -12,7 +12,7 @@ def create_opportunity(opportunity: dict, addresses: list, contacts: list) -> st
 	"""Insert an Opportunity with new or existing Addresses and Contacts linked to it, all or nothing."""
 	if not isinstance(opportunity, dict):
 		throw_invalid(_("opportunity must be an object with the fields of an Opportunity."))
-	check_fields("Opportunity", opportunity, "opportunity")
+	check_value_shapes("Opportunity", opportunity, "opportunity")
 	address_specs = parse_specs("Address", "addresses", addresses)
 	contact_specs = parse_specs("Contact", "contacts", contacts)
 
@@ -45,7 +45,7 @@ def parse_specs(doctype: str, argument: str, specs) -> list:
 		elif isinstance(spec, dict):
 			if spec.get("doctype", doctype) != doctype:
 				throw_invalid(_("{0}: each object must be a {1}.").format(argument, _(doctype)))
-			check_fields(doctype, spec, argument)
+			check_value_shapes(doctype, spec, argument)
 			if spec.get("name"):
 				throw_invalid(
 					_(
@@ -65,13 +65,6 @@ def link_or_create(doctype: str, specs: list, opportunity: str) -> None:
 			doc = frappe.get_doc({**spec, "doctype": doctype})
 			doc.append("links", {"link_doctype": "Opportunity", "link_name": opportunity})
 			doc.insert()
-
-
-IGNORED_KEYS = {"doctype", "name", "__islocal", "__unsaved", "docstatus", "idx"}
-
-
-def check_fields(doctype: str, values: dict, argument: str) -> None:
-	check_value_shapes(doctype, values, argument, IGNORED_KEYS)
 
 
 def throw_invalid(message: str) -> None:

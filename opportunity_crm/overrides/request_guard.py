@@ -23,7 +23,6 @@ GUARDED_DOCTYPES = {
 	"Address",
 	"Contact",
 }
-IGNORED_KEYS = {"doctype", "name", "flags", "__islocal", "__unsaved", "docstatus", "idx"}
 
 
 def check_resource_write():
@@ -38,7 +37,7 @@ def check_resource_write():
 		frappe.throw(
 			_("The body of a {0} write must be a JSON object.").format(_(doctype)), InvalidArgumentError
 		)
-	check_value_shapes(doctype, body, "body", IGNORED_KEYS, refuse_unknown=False)
+	check_value_shapes(doctype, body, "body", refuse_unknown=False)
 
 
 def resource_doctype(path: str) -> str | None:
