@@ -58,4 +58,6 @@ class TestConnections(FrappeTestCase):
 		opportunity = convert(make_lead())
 		customer = api.create_customer(opportunity)["customer"]
 		self.assertEqual(frappe.db.get_value("Customer", customer, "opportunity_name"), opportunity)
+		field = frappe.get_meta("Customer").get_field("opportunity_name")
+		self.assertEqual((field.fieldtype, field.options, field.hidden), ("Link", "Opportunity", 0))
 		self.assertIn("Opportunity", connected_doctypes("Customer"))
