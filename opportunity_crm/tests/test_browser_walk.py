@@ -84,6 +84,10 @@ class TestBrowserWalk(FrappeTestCase):
 		)
 		self.page.wait_for_timeout(500)
 
+	def open_form(self, doctype: str, name: str) -> None:
+		self.go(f"/app/{frappe.scrub(doctype).replace('_', '-')}/{quote(name)}")
+		self.wait_for_form(doctype, new=False)
+
 	def doc(self, field: str):
 		return self.page.evaluate(f"() => cur_frm.doc.{field}")
 
@@ -127,11 +131,11 @@ class TestBrowserWalk(FrappeTestCase):
 		page.fill("#login_email", self.user)
 		page.fill("#login_password", self.password)
 		page.click(".btn-login")
-		page.wait_for_function("() => window.frappe && frappe.boot && frappe.session.user != 'Guest'")
+		# optional chaining: the predicate may run on the login page, before `frappe.session` exists
+		page.wait_for_function("() => window.frappe?.session?.user && frappe.session.user !== 'Guest'")
 
 		# open a Lead, Create ▸ Opportunity (ERPNext asks about a Prospect and a Contact first)
-		self.go(f"/app/lead/{self.lead}")
-		self.wait_for_form("Lead", new=False)
+		self.open_form("Lead", self.lead)
 		self.shot("01-lead")
 		self.create("Opportunity")
 		page.locator(".modal.show .btn-primary").click()
@@ -183,11 +187,9 @@ class TestBrowserWalk(FrappeTestCase):
 		self.shot("03-customer")
 
 		# once converted, the forms stop offering a second conversion
-		self.go(f"/app/opportunity/{opportunity}")
-		self.wait_for_form("Opportunity", new=False)
+		self.open_form("Opportunity", opportunity)
 		self.assertFalse(self.create_menu_has("Customer"))
-		self.go(f"/app/lead/{self.lead}")
-		self.wait_for_form("Lead", new=False)
+		self.open_form("Lead", self.lead)
 		self.assertFalse(self.create_menu_has("Opportunity"))
 		page.locator(f'.page-actions button:visible:has-text("{opportunity}")').click()
 		self.wait_for_form("Opportunity", new=False)
@@ -212,8 +214,7 @@ class TestBrowserWalk(FrappeTestCase):
 		self.shot("04-sales-order")
 
 		# the Opportunity's Connections show them all
-		self.go(f"/app/opportunity/{opportunity}")
-		self.wait_for_form("Opportunity", new=False)
+		self.open_form("Opportunity", opportunity)
 		page.locator('.form-tabs .nav-link:visible:has-text("Connections")').click()
 		for doctype in ("Quotation", "Sales Order", "Customer"):
 			page.wait_for_selector(f'.document-link[data-doctype="{doctype}"]:visible .count:has-text("1")')
