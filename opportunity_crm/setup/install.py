@@ -1,6 +1,7 @@
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields as _create_custom_fields
 from frappe.custom.doctype.property_setter.property_setter import make_property_setter
+from frappe.utils import now
 
 from opportunity_crm.constants.custom_fields import (
 	CUSTOM_FIELDS,
@@ -11,7 +12,7 @@ from opportunity_crm.constants.custom_fields import (
 
 def after_install():
 	create_custom_fields()
-	backfill_links()
+	backfill_history()
 	set_default_stage_probabilities()
 	# New installs start with row-level access on; a site that upgrades gets the settings doctype with
 	# the switch off (its default), so nobody loses access by surprise.
@@ -70,57 +71,262 @@ def set_default_stage_probabilities():
 			frappe.db.set_value("Sales Stage", stage, "probability", probability, update_modified=False)
 
 
-def backfill_links():
-	"""Fill `Opportunity.lead` and `Opportunity.customer` on a site that already has data: one read per
-	table, then one UPDATE per chunk of rows, however many Opportunities the site has.
+# History: a site that had ERPNext before this app --------------------------------------------------------
+#
+# `install-app` and the `backfill_history` patch (on `migrate`) run the same backfill. It is set-based:
+# a few statements per chunk of Opportunities, walked in `name` order (keyset pagination), one commit per
+# chunk; Python holds one chunk boundary at a time, whatever the number of Opportunities. Every statement
+# only fills what is empty, so a second run changes nothing.
 
-	Where a Lead already has several Opportunities (possible in stock ERPNext), only the oldest one is
-	linked, so that the unique index holds; the others keep `lead` empty. Likewise a Customer is linked
-	only to an Opportunity that has none yet.
+BACKFILL_CHUNK = 1000
+
+# Look-ups the backfill and the rules make on history, indexed on ERPNext's tables. Each index starts with
+# the looked-up column and has a second one: Frappe's schema sync drops a one-column index that the field
+# does not declare (`search_index`), but leaves a composite one alone. They stay at uninstall, as columns do.
+HISTORY_INDEXES = {
+	"Opportunity": {"opportunity_crm_party": ("party_name", "opportunity_from")},
+	"Customer": {
+		"opportunity_crm_opportunity": ("opportunity_name", "creation"),
+		"opportunity_crm_lead": ("lead_name", "creation"),
+	},
+	"Quotation": {"opportunity_crm_opportunity": ("opportunity", "docstatus")},
+	"Quotation Item": {"opportunity_crm_prevdoc": ("prevdoc_docname", "parent")},
+}
+
+# The Lead's Opportunity among the Opportunities of a Lead that has no `lead` holder yet: the one furthest
+# along — became a Customer, then has a submitted Sales Order, then a submitted Quotation, then is still
+# open (not Lost or Closed), then the oldest. `{leads}` narrows the Leads (a condition on x.party_name).
+# A Quotation belongs to an Opportunity through `Quotation.opportunity` (ERPNext sets it for an Opportunity
+# without items) or through its rows (`Quotation Item.prevdoc_docname`, for one with items); a Sales Order
+# through its rows' Quotation (`Sales Order Item.prevdoc_docname`) or `Sales Order.opportunity`. The joins
+# go from the Opportunity's Quotations to their orders (`straight_join`): `Quotation.opportunity` is empty on
+# most history, and its statistics would have MariaDB scan every Sales Order Item for each Opportunity.
+RANKED_LEAD_OPPORTUNITIES = """
+	select ranked.name, ranked.party_name,
+		row_number() over (
+			partition by ranked.party_name
+			order by ranked.became_customer desc, ranked.ordered desc, ranked.quoted desc,
+				ranked.still_open desc, ranked.creation, ranked.name
+		) as pick
+	from (
+		select x.name, x.party_name, x.creation,
+			ifnull(x.customer, '') != ''
+				or exists (select 1 from `tabCustomer` c where c.opportunity_name = x.name) as became_customer,
+			exists (
+				select 1 from `tabSales Order` so where so.opportunity = x.name and so.docstatus = 1
+			) or exists (
+				select 1 from `tabQuotation` q
+				straight_join `tabSales Order Item` soi on soi.prevdoc_docname = q.name
+				straight_join `tabSales Order` so on so.name = soi.parent and so.docstatus = 1
+				where q.opportunity = x.name
+			) or exists (
+				select 1 from `tabQuotation Item` qi
+				straight_join `tabSales Order Item` soi on soi.prevdoc_docname = qi.parent
+				straight_join `tabSales Order` so on so.name = soi.parent and so.docstatus = 1
+				where qi.prevdoc_docname = x.name and qi.prevdoc_doctype = 'Opportunity'
+			) as ordered,
+			exists (
+				select 1 from `tabQuotation` q where q.opportunity = x.name and q.docstatus = 1
+			) or exists (
+				select 1 from `tabQuotation Item` qi
+				join `tabQuotation` q on q.name = qi.parent and q.docstatus = 1
+				where qi.prevdoc_docname = x.name and qi.prevdoc_doctype = 'Opportunity'
+			) as quoted,
+			x.status not in ('Lost', 'Closed') as still_open
+		from `tabOpportunity` x
+		join `tabLead` lead on lead.name = x.party_name
+		left join `tabOpportunity` holder on holder.lead = x.party_name
+		where x.opportunity_from = 'Lead' and ({leads})
+			and ifnull(x.lead, '') = '' and holder.name is null
+	) ranked
+"""
+
+# The Leads of the Opportunities in the chunk (%(lo)s, %(hi)s].
+CHUNK_LEADS = """
+	select chunk.party_name from `tabOpportunity` chunk
+	where chunk.name > %(lo)s and chunk.name <= %(hi)s and chunk.opportunity_from = 'Lead'
+"""
+
+
+def backfill_history(chunk: int = BACKFILL_CHUNK) -> dict[str, int]:
+	"""Link what stock ERPNext made before the app was installed, as the app links new records; return
+	how many rows each step changed.
+
+	1. `Opportunity.customer` ↔ `Customer.opportunity_name`, where one side is set and the other is free.
+	2. Each Opportunity gets the Addresses and Contacts of its party (Lead, Customer or Prospect), as a new
+	   Opportunity does (`party_links.copy_links`).
+	3. Each Lead gets its Opportunity (`Opportunity.lead`, unique): where a Lead already has several, the
+	   one `choose_lead_opportunity` picks; the others keep `lead` empty: they are history.
+	4. A Customer made from a Lead (`Customer.lead_name`) that no Opportunity claims becomes the Customer of
+	   the Lead's Opportunity, when that one has no Customer yet.
 	"""
-	opportunities = frappe.get_all(
-		"Opportunity",
-		filters={"opportunity_from": "Lead", "party_name": ("is", "set")},
-		fields=["name", "party_name", "lead", "customer"],
-		order_by="creation asc, name asc",
+	ensure_history_indexes()
+	counts = dict.fromkeys(("customers", "customer_opportunities", "links", "leads", "lead_customers"), 0)
+	for bounds in opportunity_chunks(chunk):
+		counts["customers"] += link_customers_to_opportunities(bounds)
+		counts["customer_opportunities"] += link_opportunities_to_customers(bounds)
+		counts["links"] += link_party_addresses_and_contacts(bounds)
+		frappe.db.commit()
+	# Step 3 needs step 1 done for every Opportunity of a Lead: "became a Customer" decides first.
+	for bounds in opportunity_chunks(chunk):
+		counts["leads"] += set_lead_opportunities(CHUNK_LEADS, bounds)
+		counts["lead_customers"] += link_lead_customers(CHUNK_LEADS, bounds)
+		frappe.db.commit()
+	return counts
+
+
+def ensure_history_indexes() -> None:
+	for doctype, indexes in HISTORY_INDEXES.items():
+		for index_name, columns in indexes.items():
+			frappe.db.add_index(doctype, list(columns), index_name)
+
+
+def opportunity_chunks(size: int):
+	"""(lo, hi] bounds of consecutive chunks of `size` Opportunities in `name` order."""
+	lo = ""
+	while True:
+		hi = frappe.db.sql(
+			"""select max(name) from (
+				select name from `tabOpportunity` where name > %(lo)s order by name limit %(size)s
+			) chunk""",
+			{"lo": lo, "size": size},
+		)[0][0]
+		if hi is None:
+			return
+		yield {"lo": lo, "hi": hi}
+		lo = hi
+
+
+def run_counted(query: str, values: dict) -> int:
+	"""Run a write statement; return how many rows it changed.
+
+	"No such row" is written as a LEFT JOIN … IS NULL, not NOT EXISTS: inside an UPDATE, MariaDB turns
+	NOT EXISTS into a materialised NOT IN over the whole table (every Opportunity holding a Lead, say) for
+	each chunk, where the anti-join reads one index entry per row."""
+	frappe.db.sql(query, values)
+	return frappe.db._cursor.rowcount or 0
+
+
+def link_customers_to_opportunities(bounds: dict) -> int:
+	"""`Opportunity.customer` from `Customer.opportunity_name` (ERPNext's Opportunity ▸ Customer sets only
+	the latter): the oldest Customer that names the Opportunity and that no Opportunity claims yet."""
+	return run_counted(
+		"""
+		update `tabOpportunity` o
+		join (
+			select c.name, c.opportunity_name,
+				row_number() over (partition by c.opportunity_name order by c.creation, c.name) as pick
+			from `tabCustomer` c
+			left join `tabOpportunity` taken on taken.customer = c.name
+			where c.opportunity_name > %(lo)s and c.opportunity_name <= %(hi)s and taken.name is null
+		) c on c.opportunity_name = o.name and c.pick = 1
+		set o.customer = c.name
+		where o.name > %(lo)s and o.name <= %(hi)s and ifnull(o.customer, '') = ''
+		""",
+		bounds,
 	)
-	taken = {row.lead for row in opportunities if row.lead}
-	first_of_lead = {}
-	for row in opportunities:
-		if not row.lead and row.party_name not in taken:
-			first_of_lead.setdefault(row.party_name, row.name)
-	set_lead_from_party(list(first_of_lead.values()))
-
-	has_customer = {
-		name: customer
-		for name, customer in frappe.get_all("Opportunity", fields=["name", "customer"], as_list=True)
-	}
-	linked = {customer for customer in has_customer.values() if customer}
-	customer_of = {}
-	for customer in frappe.get_all(
-		"Customer",
-		filters={"opportunity_name": ("is", "set")},
-		fields=["name", "opportunity_name"],
-		order_by="creation asc",
-	):
-		opportunity = customer.opportunity_name
-		if opportunity in has_customer and not has_customer[opportunity] and customer.name not in linked:
-			customer_of.setdefault(opportunity, customer.name)
-			linked.add(customer.name)
-	for opportunity, customer in customer_of.items():
-		frappe.db.set_value("Opportunity", opportunity, "customer", customer, update_modified=False)
 
 
-def set_lead_from_party(names: list[str], chunk: int = 1000) -> None:
-	"""`lead` = `party_name` for the given Opportunities, a chunk per statement."""
-	opportunity = frappe.qb.DocType("Opportunity")
-	for start in range(0, len(names), chunk):
-		(
-			frappe.qb.update(opportunity)
-			.set(opportunity.lead, opportunity.party_name)
-			.where(opportunity.name.isin(names[start : start + chunk]))
-			.run()
-		)
+def link_opportunities_to_customers(bounds: dict) -> int:
+	"""`Customer.opportunity_name` from `Opportunity.customer`, where the Customer names none."""
+	return run_counted(
+		"""
+		update `tabCustomer` c
+		join `tabOpportunity` o on o.customer = c.name
+		set c.opportunity_name = o.name
+		where o.name > %(lo)s and o.name <= %(hi)s and ifnull(c.opportunity_name, '') = ''
+		""",
+		bounds,
+	)
+
+
+def link_party_addresses_and_contacts(bounds: dict) -> int:
+	"""Link each Address and Contact of an Opportunity's party to the Opportunity too (a `links` row,
+	after the record's existing ones), unless it is already. A row's name is derived from what it links,
+	so it is unique however many rows there are."""
+	return run_counted(
+		"""
+		insert into `tabDynamic Link` (name, creation, modified, owner, modified_by, docstatus, idx,
+			parent, parentfield, parenttype, link_doctype, link_name)
+		select sha1(concat_ws(char(31), pair.parenttype, pair.parent, 'Opportunity', pair.opportunity)),
+			%(now)s, %(now)s, %(user)s, %(user)s, 0,
+			ifnull((
+				select max(existing.idx) from `tabDynamic Link` existing
+				where existing.parent = pair.parent and existing.parenttype = pair.parenttype
+			), 0) + row_number() over (partition by pair.parenttype, pair.parent order by pair.opportunity),
+			pair.parent, 'links', pair.parenttype, 'Opportunity', pair.opportunity
+		from (
+			select distinct party.parenttype, party.parent, o.name as opportunity
+			from `tabOpportunity` o
+			join `tabDynamic Link` party on party.link_doctype = o.opportunity_from
+				and party.link_name = o.party_name and party.parenttype in ('Address', 'Contact')
+			where o.name > %(lo)s and o.name <= %(hi)s
+				and o.opportunity_from in ('Lead', 'Customer', 'Prospect')
+				and not exists (
+					select 1 from `tabDynamic Link` linked
+					where linked.link_doctype = 'Opportunity' and linked.link_name = o.name
+						and linked.parent = party.parent and linked.parenttype = party.parenttype
+				)
+		) pair
+		""",
+		{**bounds, "now": now(), "user": frappe.session.user},
+	)
+
+
+def set_lead_opportunities(leads: str, values: dict) -> int:
+	"""`lead` on the chosen Opportunity of each Lead (in `leads`) that has none yet."""
+	ranked = RANKED_LEAD_OPPORTUNITIES.format(leads=f"x.party_name in ({leads})")
+	return run_counted(
+		f"""
+		update `tabOpportunity` o
+		join ({ranked}) chosen on chosen.name = o.name and chosen.pick = 1
+		set o.lead = o.party_name
+		""",
+		values,
+	)
+
+
+def link_lead_customers(leads: str, values: dict) -> int:
+	"""A Customer made from a Lead (in `leads`) that no Opportunity claims and that names no Opportunity
+	becomes the Customer of the Lead's Opportunity, when that one has none and no Customer names it: both
+	sides at once. With several such Customers, the oldest."""
+	return run_counted(
+		f"""
+		update `tabOpportunity` o
+		join (
+			select c.name, c.lead_name,
+				row_number() over (partition by c.lead_name order by c.creation, c.name) as pick
+			from `tabCustomer` c
+			left join `tabOpportunity` taken on taken.customer = c.name
+			where c.lead_name in ({leads}) and ifnull(c.opportunity_name, '') = '' and taken.name is null
+		) candidate on candidate.lead_name = o.lead and candidate.pick = 1
+		join `tabCustomer` target on target.name = candidate.name
+		left join `tabCustomer` claim on claim.opportunity_name = o.name
+		set o.customer = target.name, target.opportunity_name = o.name
+		where ifnull(o.customer, '') = '' and claim.name is null
+		""",
+		values,
+	)
+
+
+def choose_lead_opportunity(lead: str) -> str | None:
+	"""The Lead's Opportunity: the one whose `lead` is the Lead; on history (none has it yet), the one the
+	backfill gives it, furthest along (see RANKED_LEAD_OPPORTUNITIES). None if the Lead has no Opportunity."""
+	existing = frappe.db.get_value("Opportunity", {"lead": lead})
+	if existing:
+		return existing
+	ranked = RANKED_LEAD_OPPORTUNITIES.format(leads="x.party_name = %(lead)s")
+	rows = frappe.db.sql(f"select name from ({ranked}) chosen where chosen.pick = 1", {"lead": lead})
+	return rows[0][0] if rows else None
+
+
+def designate_lead_opportunity(lead: str) -> str | None:
+	"""Make the backfill's choice for one Lead now (it sets `lead` on `choose_lead_opportunity(lead)` and
+	links the Lead's free Customer to it, as the backfill does); return the Lead's Opportunity. Does not
+	commit."""
+	set_lead_opportunities("%(lead)s", {"lead": lead})
+	link_lead_customers("%(lead)s", {"lead": lead})
+	return frappe.db.get_value("Opportunity", {"lead": lead})
 
 
 def before_tests():
