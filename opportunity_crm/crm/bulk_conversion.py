@@ -1,16 +1,20 @@
 """Convert many Leads at once, as a background job with a progress bar and a summary.
 
-Each Lead converts in its own savepoint: one failure leaves nothing half-written and does not stop the
-others. The job commits as it goes, so a long run keeps what it converted.
+Each Lead is a transaction of its own: converted and committed, or rolled back and reported failed with
+the reason; one failure does not stop the others. A Lead whose conversion MariaDB picked as a deadlock
+victim (which rolls back that whole transaction) is converted again, up to `ATTEMPTS` times. So the
+summary is what the database holds after the job: every Lead reported converted has its committed
+Opportunity, none reported failed has one.
 """
 
 import frappe
 from frappe import _
 
+from opportunity_crm.crm.atomic import ATTEMPTS, run_retrying, transaction_lost
 from opportunity_crm.crm.lead_conversion import convert_lead
+from opportunity_crm.exceptions import BusyError, DuplicateOpportunityError
 
 REALTIME_EVENT = "opportunity_crm_bulk_conversion"
-COMMIT_EVERY = 50
 
 
 def enqueue_conversion(leads: list[str], **options) -> str:
@@ -27,7 +31,12 @@ def enqueue_conversion(leads: list[str], **options) -> str:
 
 
 def convert_leads(leads: list[str], notify_user: str | None = None, **options) -> dict:
-	"""Convert each Lead; return {"converted": [...], "skipped": [...], "failed": [...]}."""
+	"""Convert each Lead, committing each one; return {"converted": [...], "skipped": [...], "failed": [...]}.
+
+	Commits: whatever the caller wrote before is committed first, so that a deadlock in the first Lead
+	cannot take it away (a job starts with nothing written).
+	"""
+	frappe.db.commit()
 	summary = {"converted": [], "skipped": [], "failed": []}
 	existing = dict(
 		frappe.get_all("Opportunity", filters={"lead": ("in", leads)}, fields=["lead", "name"], as_list=True)
@@ -37,14 +46,8 @@ def convert_leads(leads: list[str], notify_user: str | None = None, **options) -
 		if lead in existing:
 			summary["skipped"].append({"lead": lead, "opportunity": existing[lead]})
 		else:
-			try:
-				opportunity = convert_lead(lead, **options)
-				summary["converted"].append({"lead": lead, "opportunity": opportunity})
-			except Exception as e:
-				frappe.clear_last_message()
-				summary["failed"].append({"lead": lead, "reason": failure_reason(e)})
-		if done % COMMIT_EVERY == 0 and not frappe.flags.in_test:
-			frappe.db.commit()
+			outcome, row = convert_one(lead, options)
+			summary[outcome].append(row)
 		if done == total or done % max(1, total // 100) == 0:  # at most about 100 progress messages
 			frappe.publish_progress(
 				done * 100 / total,
@@ -55,9 +58,32 @@ def convert_leads(leads: list[str], notify_user: str | None = None, **options) -
 	frappe.publish_realtime(
 		REALTIME_EVENT, summary, user=notify_user or frappe.session.user, after_commit=True
 	)
+	frappe.db.commit()
 	return summary
 
 
+def convert_one(lead: str, options: dict) -> tuple[str, dict]:
+	"""Convert one Lead in a transaction of its own: ("converted" | "skipped" | "failed", summary row)."""
+	try:
+		opportunity = run_retrying(lambda: convert_lead(lead, **options))
+		frappe.db.commit()
+		return "converted", {"lead": lead, "opportunity": opportunity}
+	except Exception as error:
+		frappe.db.rollback()  # also drops what the failed conversion queued for after the commit
+		frappe.local.message_log = []
+		if isinstance(error, DuplicateOpportunityError):  # converted by someone else meanwhile
+			existing = frappe.db.get_value("Opportunity", {"lead": lead})
+			if existing:
+				return "skipped", {"lead": lead, "opportunity": existing}
+		return "failed", {"lead": lead, "reason": failure_reason(error)}
+
+
 def failure_reason(error: Exception) -> str:
+	if isinstance(error, BusyError):
+		if transaction_lost(error):
+			return _("Picked as a deadlock victim {0} times by concurrent work; convert it again.").format(
+				ATTEMPTS
+			)
+		return _("Waited too long for records locked by concurrent work; convert it again.")
 	message = str(error) or type(error).__name__
 	return frappe.utils.strip_html(message)

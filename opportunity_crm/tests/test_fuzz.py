@@ -1,7 +1,9 @@
-"""Property-based tests: malformed payloads at the three methods and at POST /api/resource/Opportunity,
-over HTTP against gunicorn. Every answer is a 4xx with a message; no 5xx; nothing is written."""
+"""Property-based tests: malformed payloads at the methods and at POST /api/resource/Opportunity, over
+HTTP against gunicorn. Every answer is a 4xx with a message; no 5xx; nothing is written."""
 
+import inspect
 import json
+import string
 
 import frappe
 import requests
@@ -17,6 +19,8 @@ from opportunity_crm.tests.factories import (
 	make_sales_person,
 )
 from opportunity_crm.tests.live_server import LiveServer, generate_keys
+from opportunity_crm.tests.test_deadlocks import delete_leads
+from opportunity_crm.tests.test_rest_contract import api_methods
 
 EXAMPLES = 100
 COUNTED = ("Opportunity", "Customer", "Address", "Contact", "Dynamic Link", "Comment")
@@ -74,6 +78,26 @@ opportunity_fields = st.sampled_from(
 )
 
 
+# keys a caller may add that no method takes ("_" and "cmd" are Frappe's own: it drops or overwrites them)
+extra_keys = st.one_of(
+	st.sampled_from(
+		[
+			"flags",
+			"ignore_permissions",
+			"doctype",
+			"name",
+			"data",
+			"return",
+			"kwargs",
+			"Lead",
+			"lead ",
+			"leads_",
+		]
+	),
+	st.text(alphabet=string.ascii_letters + string.digits + "_", min_size=1, max_size=12),
+).filter(lambda key: key not in ("_", "cmd"))
+
+
 class TestFuzz(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -84,7 +108,8 @@ class TestFuzz(FrappeTestCase):
 		cls.customer_of_opportunity = frappe.call(
 			"opportunity_crm.api.create_customer", opportunity=cls.opportunity
 		)["customer"]
-		cls.bare_opportunity = convert(make_lead(addresses=0, contacts=0))
+		cls.bare_lead = make_lead(addresses=0, contacts=0)
+		cls.bare_opportunity = convert(cls.bare_lead)
 		cls.disabled_lead = make_lead(disabled=1)
 		cls.disabled_customer = make_customer(disabled=1)
 		cls.group_person = make_sales_person(is_group=1)
@@ -104,6 +129,29 @@ class TestFuzz(FrappeTestCase):
 	def tearDownClass(cls):
 		cls.server.stop()
 		print(f"\nfuzz: {cls.requests} requests, {cls.server_errors} answered 5xx")
+		frappe.db.rollback()
+		teams = frappe.get_all(
+			"Opportunity",
+			{"name": ("in", (cls.opportunity, cls.bare_opportunity))},
+			["sales_partner", "sales_person"],
+			as_list=True,
+		)
+		delete_leads([cls.converted_lead, cls.bare_lead, cls.disabled_lead])
+		for doctype, name in (
+			("Customer", cls.customer_of_opportunity),
+			("Customer", cls.disabled_customer),
+			("Sales Person", cls.group_person),
+			("Sales Person", cls.disabled_person),
+			("Address", cls.address),
+			*(
+				(doctype, name)
+				for team in teams
+				for doctype, name in zip(("Sales Partner", "Sales Person"), team, strict=True)
+			),
+		):
+			if name:
+				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		frappe.db.commit()
 		super().tearDownClass()
 
 	def counts(self):
@@ -127,6 +175,7 @@ class TestFuzz(FrappeTestCase):
 		self.assertTrue(answer.get("exc_type"), response.text[:500])
 		self.assertTrue(answer.get("_server_messages") or answer.get("exception"), response.text[:500])
 		self.assertEqual(self.counts(), before, f"{path} {payload!r:.300} wrote rows")
+		return answer
 
 	@FUZZ
 	@given(data=st.data())
@@ -180,6 +229,40 @@ class TestFuzz(FrappeTestCase):
 		contacts = data.draw(st.one_of(json_value, st.lists(json_value, max_size=3)))
 		payload = {"opportunity": opportunity, "addresses": addresses, "contacts": contacts}
 		self.assertRefused("/api/method/opportunity_crm.api.create_opportunity", payload)
+
+	@FUZZ
+	@given(data=st.data())
+	def test_every_method_names_an_omitted_or_unknown_argument(self, data):
+		methods = api_methods()
+		name = data.draw(st.sampled_from(sorted(methods)))
+		parameters = [
+			parameter
+			for parameter in inspect.signature(methods[name]).parameters.values()
+			if parameter.kind != inspect.Parameter.VAR_KEYWORD
+		]
+		required = [p.name for p in parameters if p.default is p.empty]
+		omitted = data.draw(st.lists(st.sampled_from(required), unique=True) if required else st.just([]))
+		extras = data.draw(
+			st.lists(
+				extra_keys.filter(lambda key: key not in {p.name for p in parameters}),
+				unique=True,
+				max_size=3,
+			)
+		)
+		assume(omitted or extras)
+		payload = {
+			p.name: data.draw(json_value)
+			for p in parameters
+			if p.name not in omitted and (p.name in required or data.draw(st.booleans()))
+		}
+		payload.update({key: data.draw(json_value) for key in extras})
+
+		answer = self.assertRefused(f"/api/method/opportunity_crm.api.{name}", payload)
+
+		self.assertEqual(answer["exc_type"], "InvalidArgumentError", answer)
+		message = " ".join(json.loads(m)["message"] for m in json.loads(answer["_server_messages"]))
+		for argument in extras or omitted:  # unknown arguments are named first
+			self.assertIn(repr(argument), message)
 
 	@FUZZ
 	@given(values=st.dictionaries(opportunity_fields, json_value, max_size=4))

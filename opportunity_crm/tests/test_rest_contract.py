@@ -1,11 +1,54 @@
+import inspect
 import json
 
 import frappe
 from frappe.tests.test_api import FrappeAPITestCase
+from frappe.utils.typing_validations import TypeAdapter
 
-from opportunity_crm.tests.factories import default_company, make_customer, make_lead
+from opportunity_crm import api
+from opportunity_crm.tests.factories import default_company, make_customer, make_lead, row_counts
 
 METHOD = "/api/method/opportunity_crm.api."
+# values to give an argument: the first its annotation refuses is the wrong type, the first it takes a
+# stand-in while another argument is under test
+SAMPLE_VALUES = ("x", ["x"], {"x": 1}, 1.5)
+
+
+def api_methods() -> dict:
+	"""Every whitelisted function of opportunity_crm.api, including those added after this test."""
+	return {
+		name: function
+		for name, function in vars(api).items()
+		if callable(function) and function in frappe.whitelisted and function.__module__ == api.__name__
+	}
+
+
+def parameters_of(function) -> dict[str, inspect.Parameter]:
+	return {
+		name: parameter
+		for name, parameter in inspect.signature(function).parameters.items()
+		if parameter.kind != inspect.Parameter.VAR_KEYWORD
+	}
+
+
+def accepts(parameter: inspect.Parameter, value) -> bool:
+	annotation = parameter.annotation
+	if parameter.default is not parameter.empty:
+		annotation = annotation | type(parameter.default)
+	try:
+		TypeAdapter(annotation).validate_python(value)
+		return True
+	except Exception:
+		return False
+
+
+def stand_ins(parameters: dict) -> dict:
+	"""A value of the right type for every required argument."""
+	return {
+		name: next(v for v in SAMPLE_VALUES if accepts(parameter, v))
+		for name, parameter in parameters.items()
+		if parameter.default is parameter.empty
+	}
 
 
 class TestRestContract(FrappeAPITestCase):
@@ -115,6 +158,43 @@ class TestRestContract(FrappeAPITestCase):
 		self.assertEqual(
 			{d: frappe.db.count(d) for d in ("Opportunity", "Customer", "Address", "Dynamic Link")}, counts
 		)
+
+	def test_every_method_refuses_a_missing_unknown_or_mistyped_argument_by_name(self):
+		methods = api_methods()
+		self.assertIn("convert_lead", methods)
+		before = row_counts()
+		for name, function in methods.items():
+			with self.subTest(method=name):
+				self.assertTrue(
+					getattr(function, "opportunity_crm_api_method", False),
+					f"declare {name} with @api_method() (see opportunity_crm/api.py)",
+				)
+				parameters = parameters_of(function)
+				valid = stand_ins(parameters)
+
+				for extra in ("no_such_argument", "flags", "ignore_permissions"):
+					self.assertRefused(
+						self.call(name, **valid, **{extra: "1"}), 417, "InvalidArgumentError", extra
+					)
+				response = self.post(
+					f"/api/v2/method/opportunity_crm.api.{name}", {**valid, "flags": {}}, headers=self.headers
+				)
+				self.assertEqual(response.status_code, 417, response.text)
+				[error] = response.json["errors"]  # API v2's shape of an error
+				self.assertEqual(error["type"], "InvalidArgumentError")
+				self.assertIn("flags", error["message"])
+
+				for missing in valid:
+					given = {key: value for key, value in valid.items() if key != missing}
+					self.assertRefused(self.call(name, **given), 417, "InvalidArgumentError", missing)
+
+				for argument, parameter in parameters.items():
+					wrong = next(v for v in SAMPLE_VALUES if not accepts(parameter, v))
+					self.assertRefused(
+						self.call(name, **{**valid, argument: wrong}), 417, "FrappeTypeError", argument
+					)
+		frappe.db.rollback()
+		self.assertEqual(row_counts(), before)
 
 	def test_methods_take_post_only(self):
 		response = self.get(METHOD + "convert_lead", {"lead": self.lead()}, headers=self.headers)
