@@ -34,9 +34,11 @@ class TestWorkspace(FrappeTestCase):
 				"Sales Partner",
 				"Sales Person",
 				"Opportunity Pipeline",
+				"Opportunity Data Health",
 			},
 		)
 		self.assertIn("Opportunity Pipeline", {link.link_to for link in workspace.links})
+		self.assertIn("Opportunity Data Health", {link.link_to for link in workspace.links})
 		self.assertEqual(
 			{c.number_card_name for c in workspace.number_cards},
 			{"Open Pipeline Weighted Amount", "Opportunities Converted This Month"},
