@@ -2,49 +2,118 @@
 
 Each checks permission on the record it starts from and hands over to the domain function; every
 refusal is a Frappe validation error (HTTP 4xx) and leaves nothing half-written.
+
+Every method here is declared with `@api_method()` (never `@frappe.whitelist` alone), with a type
+annotation on each argument and a default on each optional one:
+
+	@api_method()
+	def convert_lead(lead: str, company: str | None = None) -> dict: ...
+
+`api_method` whitelists it (POST only unless `methods=` says otherwise) and keeps the contract of the
+module, before the method's own code runs:
+
+- an argument the signature does not have, including `flags` / `ignore_permissions` that Frappe would
+  drop silently, is refused: `InvalidArgumentError` (417) naming it;
+- a required argument that is not given: `InvalidArgumentError` (417) naming it, not a TypeError (500);
+- a value of another type than the annotation: Frappe's `FrappeTypeError` (417) naming the argument;
+- a deadlock runs the whole call again from a clean state (`crm.atomic.run_retrying`), up to three
+  times; then, or on a lock wait timeout, `BusyError` (409).
+
+`test_rest_contract` checks every whitelisted function of this module for it, over HTTP.
 """
 
+import copy
 import functools
-import random
-import time
+import inspect
 
 import frappe
 from frappe import _
+from frappe.utils.typing_validations import transform_parameter_types
 
 from opportunity_crm.crm import bulk_conversion, customer_conversion, lead_conversion, opportunity_creation
+from opportunity_crm.crm.atomic import run_retrying
 from opportunity_crm.crm.checks import require_enabled, require_record
-from opportunity_crm.exceptions import BusyError, InvalidArgumentError
+from opportunity_crm.exceptions import InvalidArgumentError
 
-ATTEMPTS = 3
+# keys Frappe puts in a request's arguments itself (`cmd`: the method's path), never the caller's
+FRAPPE_KEYS = {"cmd"}
+# keys Frappe's `get_newargs` drops from a request's arguments without a word
+DROPPED_BY_FRAPPE = ("flags", "ignore_permissions")
 
 
-def retry_when_busy(method):
-	"""Run the call again when MariaDB picked it as a deadlock victim (which rolls the whole transaction
-	back, so a retry starts clean); after the last attempt, or on a lock wait timeout, answer 409."""
+def api_method(methods: tuple[str, ...] = ("POST",)):
+	"""Whitelist a method of this module with its argument checks and its deadlock retry (see the
+	module's docstring)."""
 
-	@functools.wraps(method)
-	def wrapper(*args, **kwargs):
-		for attempt in range(1, ATTEMPTS + 1):
-			try:
-				return method(*args, **kwargs)
-			except frappe.QueryDeadlockError:
-				frappe.db.rollback()
-				if attempt == ATTEMPTS:
-					break
-				time.sleep(random.uniform(0.05, 0.2) * attempt)
-			except frappe.QueryTimeoutError:
-				break
-		frappe.throw(
-			_("The records are busy with another conversion; please repeat the call."),
-			BusyError,
-			title=_("Busy"),
+	def decorate(method):
+		signature = inspect.signature(method)
+
+		@functools.wraps(method)
+		def wrapper(*args, **kwargs):
+			arguments = check_arguments(method, signature, args, kwargs)
+			# each attempt gets its own copy: a failed one may have changed what it was given
+			return run_retrying(lambda: method(**copy.deepcopy(arguments)))
+
+		# Frappe passes a request's arguments on by the signature, dropping those it does not name:
+		# `**kwargs` makes it pass them all, so that an unknown one can be refused by name.
+		wrapper.__signature__ = signature.replace(
+			parameters=[
+				*signature.parameters.values(),
+				inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD),
+			]
 		)
+		# Frappe checks the types before the method runs; here they are checked after the names
+		wrapper.__annotations__ = {}
+		wrapper.opportunity_crm_api_method = True
+		return frappe.whitelist(methods=list(methods))(wrapper)
 
-	return wrapper
+	return decorate
 
 
-@frappe.whitelist(methods=["POST"])
-@retry_when_busy
+def check_arguments(method, signature: inspect.Signature, args: tuple, kwargs: dict) -> dict:
+	"""The arguments by name, once none is unknown or missing and each has its annotated type."""
+	parameters = signature.parameters
+	given = {key: value for key, value in kwargs.items() if key not in FRAPPE_KEYS or key in parameters}
+	unknown = [key for key in given if key not in parameters] + dropped_by_frappe(kwargs, parameters)
+	if unknown:
+		throw_argument_error(_("{0}: unknown argument {1}. It takes {2}."), method, unknown, parameters)
+	try:
+		arguments = dict(signature.bind_partial(*args, **given).arguments)
+	except TypeError as e:
+		frappe.throw(
+			_("{0}: invalid arguments ({1}).").format(method.__name__, e),
+			InvalidArgumentError,
+			title=_("Invalid argument"),
+		)
+	missing = [
+		name
+		for name, parameter in parameters.items()
+		if parameter.default is parameter.empty and name not in arguments
+	]
+	if missing:
+		throw_argument_error(_("{0}: missing argument {1}. It takes {2}."), method, missing, parameters)
+	return transform_parameter_types(method, (), arguments)[1]  # FrappeTypeError naming the argument
+
+
+def dropped_by_frappe(kwargs: dict, parameters) -> list[str]:
+	"""`flags` / `ignore_permissions` of the request this call comes straight from."""
+	form = getattr(frappe.local, "form_dict", None) or {}
+	dropped = [key for key in DROPPED_BY_FRAPPE if key in form and key not in parameters]
+	if not dropped or not getattr(frappe.local, "request", None):
+		return []
+	from_request = {key for key in form if key not in dropped} - FRAPPE_KEYS == set(kwargs) - FRAPPE_KEYS
+	return dropped if from_request else []
+
+
+def throw_argument_error(message: str, method, names: list, parameters) -> None:
+	frappe.throw(
+		message.format(method.__name__, ", ".join(repr(name)[:60] for name in names), ", ".join(parameters)),
+		InvalidArgumentError,
+		title=_("Invalid argument"),
+	)
+
+
+@api_method()
 def convert_lead(
 	lead: str, company: str | None = None, sales_partner: str | None = None, sales_person: str | None = None
 ) -> dict:
@@ -54,8 +123,7 @@ def convert_lead(
 	return {"opportunity": lead_conversion.convert_lead(lead, company, sales_partner, sales_person)}
 
 
-@frappe.whitelist(methods=["POST"])
-@retry_when_busy
+@api_method()
 def create_opportunity(opportunity: dict | str, addresses: list | str, contacts: list | str) -> dict:
 	"""Insert an Opportunity with new (dicts) or existing (names) Addresses and Contacts, atomically."""
 	return {
@@ -67,8 +135,7 @@ def create_opportunity(opportunity: dict | str, addresses: list | str, contacts:
 	}
 
 
-@frappe.whitelist(methods=["POST"])
-@retry_when_busy
+@api_method()
 def create_customer(opportunity: str, customer: str | None = None) -> dict:
 	"""Turn an Opportunity into a Customer (a new one, or the existing `customer`)."""
 	require_record("Opportunity", opportunity, "opportunity", "write")
@@ -78,7 +145,7 @@ def create_customer(opportunity: str, customer: str | None = None) -> dict:
 	return {"customer": customer_conversion.create_customer(opportunity, customer)}
 
 
-@frappe.whitelist(methods=["POST"])
+@api_method()
 def bulk_convert_leads(
 	leads: list | str,
 	company: str | None = None,
@@ -103,3 +170,57 @@ def parse_json_argument(value, argument: str):
 		except ValueError:
 			frappe.throw(_("{0} is not valid JSON.").format(argument), InvalidArgumentError)
 	return value
+
+
+# Data health
+# -----------
+# The actions of the Opportunity Data Health report: each resolves one row of history (records stock
+# ERPNext wrote before the app) that breaks a rule, through the rules, all or nothing.
+
+from opportunity_crm.crm import data_health
+
+
+@api_method()
+def merge_lead_opportunity(opportunity: str) -> dict:
+	"""Merge an extra Opportunity of a Lead into the Lead's Opportunity (Rename ▸ Merge); when none is the
+	Lead's yet, the one the install chooses becomes it first. Returns {"merged", "into", "designated"}."""
+	require_record("Opportunity", opportunity, "opportunity", "write")
+	return data_health.merge_lead_opportunity(opportunity)
+
+
+@api_method()
+def merge_customer_opportunities(customer: str) -> dict:
+	"""Merge the Opportunities that claim a Customer into the Customer's own Opportunity (field
+	Opportunity). Returns {"merged", "into"}."""
+	require_record("Customer", customer, "customer", "read")
+	return data_health.merge_customer_opportunities(customer)
+
+
+@api_method()
+def link_party_addresses_and_contacts(opportunity: str) -> dict:
+	"""Link every Address and Contact of the Opportunity's party (Lead, Customer, Prospect) to it.
+	Returns {"opportunity", "party", "linked": {"Address": n, "Contact": m}}."""
+	require_record("Opportunity", opportunity, "opportunity", "write")
+	return data_health.link_party_addresses_and_contacts(opportunity)
+
+
+# People change
+# -------------
+
+
+@api_method()
+def reassign_sales_person(opportunities: list | str, sales_person: str) -> dict:
+	"""Give the selected Opportunities to another (enabled, individual) Sales Person, each through its
+	rules and the user's row-level access (Opportunity list ▸ Actions ▸ Reassign Sales Person). Returns
+	{"reassigned": [{opportunity, from}], "skipped": [{opportunity, reason}], "failed": [...]}."""
+	from opportunity_crm.crm import reassignment
+
+	opportunities = parse_json_argument(opportunities, "opportunities")
+	if (
+		not isinstance(opportunities, list)
+		or not opportunities
+		or not all(isinstance(name, str) for name in opportunities)
+	):
+		frappe.throw(_("opportunities must be a non-empty list of Opportunity names."), InvalidArgumentError)
+	require_record("Sales Person", sales_person, "sales_person", "read")
+	return reassignment.reassign(list(dict.fromkeys(opportunities)), sales_person)

@@ -40,6 +40,14 @@ class DisabledRecordError(OpportunityRuleError):
 	"""A disabled Lead or Customer was given to a conversion."""
 
 
+class MergeConflictError(OpportunityRuleError):
+	"""A Rename ▸ Merge would leave two records claiming what a rule allows only one of."""
+
+
+class FixedPartyError(OpportunityRuleError):
+	"""The party or company of an Opportunity with submitted Quotations or Sales Orders was changed."""
+
+
 class BusyError(frappe.ValidationError):
 	"""The database stayed locked by concurrent work after retries; the call may be repeated."""
 

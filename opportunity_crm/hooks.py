@@ -17,17 +17,24 @@ before_tests = "opportunity_crm.setup.install.before_tests"
 doc_events = {
 	"Lead": {
 		"onload": "opportunity_crm.overrides.lead.onload",
+		"before_rename": "opportunity_crm.overrides.lead.before_rename",
 	},
 	"Opportunity": {
+		"onload": "opportunity_crm.overrides.opportunity.onload",
 		"before_validate": "opportunity_crm.overrides.opportunity.before_validate",
 		"validate": "opportunity_crm.overrides.opportunity.validate",
 		"after_insert": "opportunity_crm.overrides.opportunity.after_insert",
 		"on_trash": "opportunity_crm.overrides.opportunity.on_trash",
+		"before_rename": "opportunity_crm.overrides.opportunity.before_rename",
+		"after_rename": "opportunity_crm.overrides.opportunity.after_rename",
 	},
 	"Customer": {
+		"after_mapping": "opportunity_crm.overrides.customer.set_prospect",
 		"validate": "opportunity_crm.overrides.customer.validate",
 		"on_update": "opportunity_crm.overrides.customer.on_update",
 		"on_trash": "opportunity_crm.overrides.customer.on_trash",
+		"before_rename": "opportunity_crm.overrides.customer.before_rename",
+		"after_rename": "opportunity_crm.overrides.customer.after_rename",
 	},
 	"Quotation": {
 		"before_validate": "opportunity_crm.overrides.quotation.before_validate",
@@ -37,9 +44,22 @@ doc_events = {
 		"on_update": "opportunity_crm.crm.probability.follow_stage",
 	},
 	"Sales Order": {
+		"after_mapping": "opportunity_crm.overrides.sales_order.after_mapping",
 		"before_validate": "opportunity_crm.overrides.sales_order.before_validate",
-		"validate": "opportunity_crm.overrides.sales_order.validate",
 		"after_insert": "opportunity_crm.overrides.sales_order.after_insert",
+	},
+	"Communication": {
+		"before_insert": "opportunity_crm.overrides.communication.point_at_leads_opportunity",
+	},
+	"Address": {
+		"validate": "opportunity_crm.overrides.address.validate",
+		"on_trash": "opportunity_crm.overrides.address.on_trash",
+		"before_rename": "opportunity_crm.overrides.address.before_rename",
+	},
+	"Contact": {
+		"validate": "opportunity_crm.overrides.contact.validate",
+		"on_trash": "opportunity_crm.overrides.contact.on_trash",
+		"before_rename": "opportunity_crm.overrides.contact.before_rename",
 	},
 }
 
@@ -59,17 +79,6 @@ has_permission = {
 	"Sales Order": "opportunity_crm.permissions.sales_order_has_permission",
 }
 
-# Desk's Create ▸ … buttons check the rules before the new form opens
-override_whitelisted_methods = {
-	"erpnext.crm.doctype.lead.lead.make_opportunity": "opportunity_crm.overrides.mappers.make_opportunity_from_lead",
-	"erpnext.crm.doctype.opportunity.opportunity.make_customer": (
-		"opportunity_crm.overrides.mappers.make_customer_from_opportunity"
-	),
-	"erpnext.crm.doctype.opportunity.opportunity.make_quotation": (
-		"opportunity_crm.overrides.mappers.make_quotation_from_opportunity"
-	),
-}
-
 override_doctype_dashboards = {
 	"Opportunity": "opportunity_crm.overrides.dashboards.opportunity",
 	"Sales Partner": "opportunity_crm.overrides.dashboards.sales_partner",
@@ -83,4 +92,5 @@ doctype_js = {
 
 doctype_list_js = {
 	"Lead": "public/js/lead_list.js",
+	"Opportunity": "public/js/opportunity_list.js",
 }

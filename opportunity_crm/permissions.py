@@ -12,6 +12,7 @@ permission hooks, so that it holds on every path: form, list, report view, link 
 
 import frappe
 from frappe import _
+from frappe.desk.reportview import get_match_cond
 from frappe.permissions import get_user_permissions
 from frappe.utils.caching import request_cache
 
@@ -104,17 +105,43 @@ def partner_transaction_conditions(doctype: str, partner_field: str, user: str |
 	)
 
 
+def match_condition(doctype: str) -> str:
+	"""The user's permission conditions on `doctype` (User Permissions, sharing and the
+	permission_query_conditions above) for a raw query: `" and (...)"`, or "" when there are none."""
+	return as_one_term(get_match_cond(doctype))
+
+
+def as_one_term(match_cond: str) -> str:
+	"""`get_match_cond`'s result in parentheses. Frappe v15 returns `" and (...)"`; v16 returns
+	`" and ..."`, unbracketed when it ends in a top-level OR (a User Permission gives
+	`ifnull(company, '') = '' or company in (...)`, sharing `... or name in (...)`), which, appended to a
+	query's own filters, would let rows past them."""
+	condition = match_cond.strip()
+	if condition[:4].lower() == "and ":
+		condition = condition[4:].strip()
+	return f" and ({condition})" if condition else ""
+
+
 # has_permission --------------------------------------------------------------------------------------
-# They only deny (False) or abstain (None): Frappe's roles and User Permissions still decide the rest.
+# Each hook answers True (no objection) or False (denied), never None: Frappe's roles, User Permissions
+# and sharing still decide the rest, since `get_doc_permissions` applies them after the hooks. Frappe
+# reads the answer differently by version (`frappe.permissions.has_controller_permissions`):
+# - v16 denies on anything falsy, None included, and asks the next hook after a True: a None would
+#   lock every user but Administrator out of every Opportunity, Quotation and Sales Order.
+# - v15 asks the next hook after None and stops at the first other answer: False denies, True ends the
+#   loop as "allowed", skipping the hooks after ours. Hooks run "*" first, then this doctype's, from the
+#   last installed app to the first; so a True skips only Opportunity / Quotation / Sales Order hooks of
+#   apps installed before opportunity_crm. Frappe, ERPNext and HRMS (v15 and v16) have none, so True
+#   skips nothing; test_permission_hooks fails if an app adds one (then it would matter on v15).
+NO_OBJECTION = True
 
 
-def opportunity_has_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
+def opportunity_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	restrictions = get_restrictions(user or frappe.session.user)
-	if not restrictions:
-		return None
-	if doc.is_new():
-		return None  # checked again on save, once the Sales Person / Sales Partner are filled in
-	return None if opportunity_is_allowed(doc, restrictions) else False
+	if not restrictions or doc.is_new():
+		# a new one is checked again on save, once its Sales Person / Sales Partner are filled in
+		return NO_OBJECTION
+	return opportunity_is_allowed(doc, restrictions)
 
 
 def opportunity_is_allowed(doc, restrictions) -> bool:
@@ -128,27 +155,25 @@ def opportunity_is_allowed(doc, restrictions) -> bool:
 	return True
 
 
-def quotation_has_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
+def quotation_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	return partner_transaction_has_permission(doc, "referral_sales_partner", user)
 
 
-def sales_order_has_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
+def sales_order_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	return partner_transaction_has_permission(doc, "sales_partner", user)
 
 
-def partner_transaction_has_permission(doc, partner_field: str, user: str | None) -> bool | None:
+def partner_transaction_has_permission(doc, partner_field: str, user: str | None) -> bool:
 	restrictions = get_restrictions(user or frappe.session.user)
 	if not restrictions or restrictions.sales_partners is None:
-		return None
+		return NO_OBJECTION
 	if doc.get(partner_field) in restrictions.sales_partners:
-		return None
+		return NO_OBJECTION
 	opportunity = doc.get("opportunity")
-	if (
+	return bool(
 		opportunity
 		and frappe.db.get_value("Opportunity", opportunity, "sales_partner") in restrictions.sales_partners
-	):
-		return None
-	return False
+	)
 
 
 # on save: a restricted user keeps what they save within what they may see ---------------------------

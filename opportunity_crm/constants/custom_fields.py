@@ -94,7 +94,8 @@ CUSTOM_FIELDS = {
 			"label": "Opportunity",
 			"fieldtype": "Link",
 			"options": "Opportunity",
-			"insert_after": "campaign",
+			# in the More Info tab; ERPNext v16 has no `campaign` (now `utm_campaign`) to place it after
+			"insert_after": "inter_company_order_reference",
 			"search_index": 1,
 			"in_standard_filter": 1,
 		},

@@ -19,6 +19,7 @@ from opportunity_crm.crm.rules import (
 	ensure_opportunity_has_no_other_customer,
 	require_address_and_contact,
 )
+from opportunity_crm.exceptions import OpportunityRuleError
 
 
 def create_customer(opportunity: str, customer: str | None = None) -> str:
@@ -38,6 +39,63 @@ def create_customer(opportunity: str, customer: str | None = None) -> str:
 			doc.insert()
 
 	return doc.name
+
+
+def link_party_customer(opportunity: str, customer: str | None = None, quiet: bool = False) -> str | None:
+	"""An Opportunity of a Lead or a Prospect whose party already became a Customer elsewhere (Lead ▸
+	Create ▸ Customer, Prospect ▸ Create ▸ Customer, the Customer ERPNext makes when a Quotation is
+	ordered): that Customer is the Opportunity's, linked both ways through the conversion and its rules.
+
+	`customer` narrows it to one Customer; `quiet` leaves them unlinked when a rule refuses (the Sales Order
+	will ask again and refuse with the rule's message). Returns the Opportunity's Customer, if any."""
+	values = frappe.db.get_value(
+		"Opportunity", opportunity, ["customer", "opportunity_from", "party_name"], as_dict=True
+	)
+	if not values or values.customer:
+		return values.customer if values else None
+	party_field = PARTY_FIELDS.get(values.opportunity_from)
+	if not party_field or not values.party_name:
+		return None
+	filters = {party_field: values.party_name, "opportunity_name": ("is", "not set")}
+	if customer:
+		filters["name"] = customer
+	candidate = frappe.db.get_value("Customer", filters, "name", order_by="creation asc")
+	if not candidate:
+		return None
+	if not quiet:
+		return create_customer(opportunity, candidate)
+	try:
+		with atomic():
+			return create_customer(opportunity, candidate)
+	except (OpportunityRuleError, frappe.PermissionError):
+		frappe.clear_last_message()
+		return None
+
+
+# Customer fields that name the party a Customer was made from
+PARTY_FIELDS = {"Lead": "lead_name", "Prospect": "prospect_name"}
+
+
+def find_opportunity_of_new_customer(customer) -> str | None:
+	"""The Opportunity a new Customer made from a Lead or a Prospect belongs to: the Lead's Opportunity, or
+	the only open, unconverted Opportunity of the Prospect (with several, the Sales Order decides)."""
+	if customer.lead_name:
+		return frappe.db.get_value("Opportunity", {"lead": customer.lead_name})
+	if customer.prospect_name:
+		candidates = frappe.get_all(
+			"Opportunity",
+			filters={
+				"opportunity_from": "Prospect",
+				"party_name": customer.prospect_name,
+				"customer": ("is", "not set"),
+				"status": ("not in", ("Lost", "Closed")),
+			},
+			pluck="name",
+			limit=2,
+		)
+		if len(candidates) == 1:
+			return candidates[0]
+	return None
 
 
 def attach_to_opportunity(customer) -> None:
@@ -60,7 +118,7 @@ def attach_to_opportunity(customer) -> None:
 	if opportunity.sales_partner and not customer.default_sales_partner:
 		customer.default_sales_partner = opportunity.sales_partner
 	if opportunity.sales_person:
-		add_sales_person(customer, opportunity.sales_person)
+		add_sales_person(customer, opportunity.sales_person)  # only while that person is enabled
 
 	customer.flags.opportunity_crm_attach = opportunity.name
 
@@ -73,7 +131,13 @@ def complete_attachment(customer) -> None:
 		return
 	frappe.db.set_value("Opportunity", opportunity, "customer", customer.name)
 	mark_converted(opportunity)
-	copy_links("Opportunity", opportunity, "Customer", customer.name)
+	copy_links(
+		"Opportunity",
+		opportunity,
+		"Customer",
+		customer.name,
+		ignore_permissions=customer.flags.ignore_permissions,
+	)
 	lead = [("Lead", customer.lead_name)] if customer.lead_name else []
 	record_conversion(("Opportunity", opportunity), ("Customer", customer.name), *lead)
 

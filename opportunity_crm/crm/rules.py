@@ -8,15 +8,17 @@ from opportunity_crm.crm.party_links import count_linked_records
 from opportunity_crm.exceptions import (
 	DuplicateCustomerError,
 	DuplicateOpportunityError,
+	FixedPartyError,
 	InvalidSalesPersonError,
 	MissingAddressOrContactError,
+	OpportunityMismatchError,
 )
 
 
-def ensure_lead_has_no_other_opportunity(
+def find_other_opportunity_of_lead(
 	lead: str, opportunity: str | None = None, lock: bool = True
-) -> None:
-	"""A Lead has at most one Opportunity.
+) -> str | None:
+	"""The Opportunity that is already the Lead's (`Opportunity.lead`), other than `opportunity`.
 
 	With `lock` (inside an Opportunity insert or save) the read is a locking one: it sees an Opportunity
 	that a concurrent conversion committed a moment ago, which a plain read in an older REPEATABLE READ
@@ -25,9 +27,16 @@ def ensure_lead_has_no_other_opportunity(
 	a gap lock on the `lead` index held while waiting for the series would deadlock concurrent
 	conversions of different Leads. The unique index on `Opportunity.lead` stays the last word.
 	"""
-	existing = frappe.db.get_value(
+	return frappe.db.get_value(
 		"Opportunity", {"lead": lead, "name": ("!=", opportunity or "")}, "name", for_update=lock
 	)
+
+
+def ensure_lead_has_no_other_opportunity(
+	lead: str, opportunity: str | None = None, lock: bool = True
+) -> None:
+	"""A Lead has at most one Opportunity."""
+	existing = find_other_opportunity_of_lead(lead, opportunity, lock)
 	if existing:
 		frappe.throw(
 			_(
@@ -117,12 +126,83 @@ def get_opportunity_customer(opportunity) -> str | None:
 	return None
 
 
+def is_active_sales_person(sales_person: str | None) -> bool:
+	"""Enabled and not a group: the only kind ERPNext accepts in a new sales team."""
+	if not sales_person:
+		return False
+	values = frappe.db.get_value("Sales Person", sales_person, ["enabled", "is_group"], as_dict=True)
+	return bool(values and values.enabled and not values.is_group)
+
+
 def add_sales_person(doc, sales_person: str) -> None:
-	"""Put a Sales Person in a `sales_team` table (Customer, Sales Order) unless it is there already:
-	100 % in an empty team, 0 % beside an existing team so that its split still adds up to 100 %."""
+	"""Put a Sales Person in a `sales_team` table (Customer) unless it is there already: 100 % in an empty
+	team, 0 % beside an existing team so that its split still adds up to 100 %. A person who left (disabled)
+	or became a group is not added: people change, the records they worked on must still go through."""
 	if any(row.sales_person == sales_person for row in doc.get("sales_team")):
+		return
+	if not is_active_sales_person(sales_person):
 		return
 	doc.append(
 		"sales_team",
 		{"sales_person": sales_person, "allocated_percentage": 0 if doc.get("sales_team") else 100},
 	)
+
+
+def ensure_party_is_fixed_once_ordered(opportunity) -> None:
+	"""An Opportunity's party and company are fixed once it has submitted Quotations or Sales Orders:
+	they are addressed to that party, for that company."""
+	if opportunity.is_new() or not any(
+		opportunity.has_value_changed(field) for field in ("opportunity_from", "party_name", "company")
+	):
+		return
+	for doctype in ("Sales Order", "Quotation"):
+		submitted = frappe.db.get_value(doctype, {"opportunity": opportunity.name, "docstatus": 1}, "name")
+		if submitted:
+			frappe.throw(
+				_(
+					"Opportunity {0} has submitted {1} {2}: its party (fields Opportunity From, Party) and its Company are fixed once it has submitted Quotations or Sales Orders."
+				).format(frappe.bold(opportunity.name), _(doctype), frappe.bold(submitted)),
+				FixedPartyError,
+				title=_("Party is fixed"),
+			)
+
+
+def ensure_quotation_matches_opportunity(quotation) -> None:
+	"""A Quotation is addressed to its Opportunity's party (or the Customer it became), for its Company."""
+	opportunity = frappe.db.get_value(
+		"Opportunity",
+		quotation.opportunity,
+		["name", "company", "opportunity_from", "party_name", "customer"],
+		as_dict=True,
+	)
+	if not opportunity:
+		return  # Frappe's link validation reports an Opportunity that does not exist
+	if opportunity.company != quotation.company:
+		frappe.throw(
+			_(
+				"Opportunity {0} (field Opportunity) belongs to Company {1}, but this Quotation is for Company {2}: a Quotation belongs to an Opportunity of its own Company."
+			).format(
+				frappe.bold(opportunity.name),
+				frappe.bold(opportunity.company),
+				frappe.bold(quotation.company),
+			),
+			OpportunityMismatchError,
+			title=_("Opportunity of another Company"),
+		)
+	parties = {(opportunity.opportunity_from, opportunity.party_name)}
+	if opportunity.customer:
+		parties.add(("Customer", opportunity.customer))
+	if (quotation.quotation_to, quotation.party_name) not in parties:
+		frappe.throw(
+			_(
+				"Opportunity {0} (field Opportunity) is for {1} {2}, but this Quotation is for {3} {4}: a Quotation is addressed to its Opportunity's party."
+			).format(
+				frappe.bold(opportunity.name),
+				_(opportunity.opportunity_from),
+				frappe.bold(opportunity.party_name),
+				_(quotation.quotation_to or ""),
+				frappe.bold(quotation.party_name),
+			),
+			OpportunityMismatchError,
+			title=_("Opportunity of another party"),
+		)

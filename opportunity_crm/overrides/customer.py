@@ -1,8 +1,20 @@
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.customer_conversion import attach_to_opportunity, complete_attachment
+from opportunity_crm.crm import merges
+from opportunity_crm.crm.customer_conversion import (
+	attach_to_opportunity,
+	complete_attachment,
+	find_opportunity_of_new_customer,
+)
 from opportunity_crm.exceptions import ReadOnlyFieldError
+
+
+def set_prospect(doc, method=None, source_doc=None):
+	"""ERPNext's Prospect ▸ Customer mapper (also used when a Prospect's Quotation is ordered) does not
+	fill `Customer.prospect_name`; fill it, so the Customer can find the Prospect's Opportunity."""
+	if source_doc is not None and source_doc.doctype == "Prospect" and not doc.prospect_name:
+		doc.prospect_name = source_doc.name
 
 
 def validate(doc, method=None):
@@ -17,10 +29,12 @@ def validate(doc, method=None):
 			title=_("Read-only field"),
 		)
 
-	# A Customer made from a Lead (Lead ▸ Create ▸ Customer, or ERPNext's Quotation ▸ Sales Order for a
-	# Lead) belongs to the Lead's Opportunity.
-	if not doc.opportunity_name and doc.lead_name and (doc.is_new() or doc.has_value_changed("lead_name")):
-		doc.opportunity_name = frappe.db.get_value("Opportunity", {"lead": doc.lead_name})
+	# A Customer made from a Lead or a Prospect (Lead ▸ Create ▸ Customer, Prospect ▸ Create ▸ Customer,
+	# ERPNext's Quotation ▸ Sales Order for a Lead or a Prospect) belongs to its Opportunity.
+	if not doc.opportunity_name and (
+		doc.is_new() or doc.has_value_changed("lead_name") or doc.has_value_changed("prospect_name")
+	):
+		doc.opportunity_name = find_opportunity_of_new_customer(doc)
 
 	if doc.opportunity_name and doc.opportunity_name != opportunity_before:
 		attach_to_opportunity(doc)
@@ -33,3 +47,11 @@ def on_update(doc, method=None):
 def on_trash(doc, method=None):
 	"""Free the Opportunity, so that it may become a Customer again."""
 	frappe.db.set_value("Opportunity", {"customer": doc.name}, "customer", None)
+
+
+def before_rename(doc, method=None, old=None, new=None, merge=False):
+	merges.check_customer_merge(doc, old, new, merge)
+
+
+def after_rename(doc, method=None, old=None, new=None, merge=False):
+	merges.complete_customer_merge(doc, old, new, merge)

@@ -1,6 +1,6 @@
 import frappe
 
-from opportunity_crm.crm.rules import require_address_and_contact
+from opportunity_crm.crm.rules import ensure_quotation_matches_opportunity, require_address_and_contact
 
 
 def before_validate(doc, method=None):
@@ -15,8 +15,18 @@ def before_validate(doc, method=None):
 			),
 			None,
 		)
-	if doc.opportunity and not doc.referral_sales_partner:
+	if not doc.opportunity:
+		return
+	if not doc.referral_sales_partner:
 		doc.referral_sales_partner = frappe.db.get_value("Opportunity", doc.opportunity, "sales_partner")
+	# A new Quotation, one whose Opportunity, party or company changed, and one being submitted, belongs
+	# to its Opportunity (checked before ERPNext's own checks, whatever flags are set). A Quotation of
+	# history is left as it is until then.
+	changed = doc.is_new() or any(
+		doc.has_value_changed(field) for field in ("opportunity", "quotation_to", "party_name", "company")
+	)
+	if changed or doc._action == "submit":
+		ensure_quotation_matches_opportunity(doc)
 
 
 def validate(doc, method=None):

@@ -28,6 +28,7 @@ def pytest_configure(config):
 	frappe.init(site=site, sites_path=sites_path)
 	frappe.connect()
 	frappe.flags.in_test = True
+	frappe.in_test = True  # what Frappe v16 reads (`flags.in_test` is its deprecated alias)
 	frappe.clear_cache()
 	for method in frappe.get_hooks("before_tests", app_name="opportunity_crm"):
 		frappe.get_attr(method)()

@@ -7,7 +7,6 @@ report → the UI in Indonesian. Screenshots go to test-artifacts/browser/ in th
 """
 
 import os
-import shutil
 from urllib.parse import quote
 
 import frappe
@@ -15,7 +14,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, nowdate
 from frappe.utils.password import update_password
 
-from opportunity_crm.tests.factories import make_item, make_lead, make_user
+from opportunity_crm.tests.factories import make_item, make_lead, make_sales_person, make_user
 from opportunity_crm.tests.live_server import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,10 +35,11 @@ class TestBrowserWalk(FrappeTestCase):
 		update_password(cls.user, cls.password)
 		cls.lead = make_lead(addresses=0, contacts=0)
 		cls.item = make_item()
+		cls.successor = make_sales_person()
 		frappe.db.commit()
 
-		shutil.rmtree(ARTIFACTS, ignore_errors=True)
-		os.makedirs(ARTIFACTS)
+		# not emptied: other browser tests (test_browser_data_health) keep their screenshots here too
+		os.makedirs(ARTIFACTS, exist_ok=True)
 		cls.server = LiveServer(workers=2, statics=True).start()
 		cls.playwright = sync_playwright().start()
 		cls.browser = cls.playwright.chromium.launch(
@@ -150,6 +150,16 @@ class TestBrowserWalk(FrappeTestCase):
 		self.save("Opportunity")
 		self.assertEqual(self.doc("weighted_amount"), 5_250_000)
 
+		# without an Address and a Contact, Create ▸ Customer says why instead of opening a form
+		page.reload()
+		self.wait_for_form("Opportunity", new=False)
+		self.create("Customer")
+		page.wait_for_selector(".modal.show >> text=needs at least one linked Address and one linked Contact")
+		self.shot("02a-create-customer-refused")
+		page.locator(".modal.show .btn-modal-close:visible").first.click()
+		page.wait_for_timeout(500)
+		self.assertEqual(self.doc("doctype"), "Opportunity")
+
 		# add an Address and a Contact on the Opportunity form: they are linked to it and listed on it
 		page.locator('.form-tabs .nav-link:visible:has-text("Contacts")').click()
 		page.locator(".btn-address:visible").first.click()
@@ -220,6 +230,27 @@ class TestBrowserWalk(FrappeTestCase):
 			page.wait_for_selector(f'.document-link[data-doctype="{doctype}"]:visible .count:has-text("1")')
 		self.shot("05-opportunity-connections")
 		self.assertTrue(quotation)
+
+		# Opportunity list ▸ Actions ▸ Reassign Sales Person
+		self.go(f"/app/opportunity?name={quote(opportunity)}")
+		page.wait_for_function(
+			f"() => window.cur_list?.data?.length == 1 && cur_list.data[0].name == {frappe.as_json(opportunity)}"
+		)
+		page.wait_for_timeout(500)
+		page.locator(".list-row-container:visible .list-row-checkbox").first.check()
+		page.locator(".actions-btn-group:visible > button").click()
+		page.locator('.actions-btn-group:visible .dropdown-item:has-text("Reassign Sales Person")').click()
+		page.wait_for_selector('.modal.show input[data-fieldname="sales_person"]')
+		page.wait_for_function("() => window.cur_dialog?.fields_dict?.sales_person")
+		page.evaluate(f"() => cur_dialog.set_value('sales_person', {frappe.as_json(self.successor)})")
+		page.wait_for_timeout(500)
+		self.shot("05a-reassign-dialog")
+		page.evaluate("() => cur_dialog.get_primary_btn().click()")
+		page.wait_for_selector(".modal.show >> text=Reassigned 1, skipped 0, failed 0")
+		self.shot("05b-reassigned")
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "sales_person"), self.successor)
+		page.locator(".modal.show .btn-modal-close:visible").first.click()
 
 		# the Pipeline report
 		self.go("/app/query-report/Opportunity Pipeline")

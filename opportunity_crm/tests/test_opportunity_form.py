@@ -30,29 +30,22 @@ class TestOpportunityForm(FrappeTestCase):
 		self.assertIn(own_contact, contacts)
 		self.assertEqual(len(contacts), 2)
 
-	def test_create_buttons_refuse_before_the_form_opens(self):
-		"""Desk's Create ▸ … buttons call make_mapped_doc, which applies the app's overrides."""
-		from frappe.model.mapper import make_mapped_doc
-
+	def test_the_form_knows_which_create_buttons_the_rules_refuse(self):
+		"""The form script replaces a refused Create ▸ Customer / Quotation by the rule's message; the app
+		overrides none of ERPNext's whitelisted mappers (hooks.override_whitelisted_methods)."""
 		from opportunity_crm import api
-		from opportunity_crm.exceptions import (
-			DuplicateCustomerError,
-			DuplicateOpportunityError,
-			MissingAddressOrContactError,
-		)
 
+		self.assertFalse(frappe.get_hooks("override_whitelisted_methods", app_name="opportunity_crm"))
 		lead = make_lead(addresses=0, contacts=1)
 		opportunity = convert(lead)
-		with self.assertRaises(DuplicateOpportunityError):
-			make_mapped_doc("erpnext.crm.doctype.lead.lead.make_opportunity", lead)
-		for mapper in ("make_customer", "make_quotation"):
-			with self.assertRaises(MissingAddressOrContactError):
-				make_mapped_doc(f"erpnext.crm.doctype.opportunity.opportunity.{mapper}", opportunity)
+		refusals = loaded_onload(opportunity)["opportunity_crm_refusals"]
+		self.assertEqual(set(refusals), {"Customer", "Quotation"})
+		self.assertIn("no Address", refusals["Quotation"])
 
 		make_address("Opportunity", opportunity)
-		quotation = make_mapped_doc("erpnext.crm.doctype.opportunity.opportunity.make_quotation", opportunity)
-		self.assertEqual(quotation.doctype, "Quotation")
+		self.assertEqual(loaded_onload(opportunity)["opportunity_crm_refusals"], {})
+
 		customer = api.create_customer(opportunity)["customer"]
-		with self.assertRaises(DuplicateCustomerError) as refused:
-			make_mapped_doc("erpnext.crm.doctype.opportunity.opportunity.make_customer", opportunity)
-		self.assertIn(customer, str(refused.exception))
+		refusals = loaded_onload(opportunity)["opportunity_crm_refusals"]
+		self.assertEqual(set(refusals), {"Customer"})
+		self.assertIn(customer, refusals["Customer"])

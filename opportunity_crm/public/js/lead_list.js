@@ -30,7 +30,9 @@
 	};
 
 	function show_conversion_summary(summary) {
-		const link = (doctype, name) => `<a href="/app/${frappe.router.slug(doctype)}/${encodeURIComponent(name)}">${frappe.utils.escape_html(name)}</a>`;
+		// the desk's own link: /app/… on Frappe v15, /desk/… on v16
+		const link = (doctype, name) =>
+			frappe.utils.get_form_link(doctype, name, true, frappe.utils.escape_html(name));
 		const rows = [
 			...summary.converted.map((r) => [link("Lead", r.lead), __("Converted"), link("Opportunity", r.opportunity)]),
 			...summary.skipped.map((r) => [

@@ -11,6 +11,7 @@ frappe.ui.form.on("Opportunity", {
 			// It became a Customer already: a second one would be refused.
 			frm.remove_custom_button(__("Customer"), __("Create"));
 		}
+		explain_refused_conversions(frm);
 	},
 
 	async sales_stage(frm) {
@@ -33,6 +34,22 @@ frappe.ui.form.on("Opportunity", {
 // link to the Opportunity itself, so they show on it (erpnext#42595) and follow it to its Customer.
 function link_new_addresses_and_contacts_to_opportunity(frm) {
 	frappe.dynamic_link = { doc: frm.doc, fieldname: "name", doctype: "Opportunity" };
+}
+
+// Create ▸ Customer / Quotation that the rules would refuse say why instead of opening a form that
+// could not be saved (the server sends the rule's message with the form: overrides/opportunity.onload).
+function explain_refused_conversions(frm) {
+	const refusals = (frm.doc.__onload && frm.doc.__onload.opportunity_crm_refusals) || {};
+	for (const [target, message] of Object.entries(refusals)) {
+		if (target === "Customer" && frm.doc.customer) continue;
+		if (!frm.custom_buttons[__(target)]) continue; // ERPNext offers no such button here
+		frm.remove_custom_button(__(target), __("Create"));
+		frm.add_custom_button(
+			__(target),
+			() => frappe.msgprint({ title: __("Not possible yet"), message, indicator: "red" }),
+			__("Create")
+		);
+	}
 }
 
 // The server computes it on save; this keeps the form right while the user types.

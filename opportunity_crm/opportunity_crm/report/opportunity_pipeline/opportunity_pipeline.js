@@ -46,6 +46,8 @@ frappe.query_reports["Opportunity Pipeline"] = {
 		}
 		if (data.group_value) route_options[GROUP_FIELDS[filters.group_by]] = data.group_value;
 		const query = new URLSearchParams(route_options).toString();
-		return `<a href="/app/opportunity?${query}">${formatted}</a>`;
+		// the desk's own list URL: /app/opportunity on Frappe v15, /desk/opportunity on v16
+		const list_url = frappe.router.make_url([frappe.router.slug("Opportunity")]);
+		return `<a href="${list_url}?${query}">${formatted}</a>`;
 	},
 };

@@ -3,8 +3,9 @@ Person, Sales Stage or Company. One query; the user's permissions (row-level acc
 
 import frappe
 from frappe import _
-from frappe.desk.reportview import get_match_cond
 from frappe.utils import flt
+
+from opportunity_crm.permissions import match_condition
 
 GROUPS = {
 	"Sales Partner": "sales_partner",
@@ -52,7 +53,7 @@ def get_rows(filters, group_field: str) -> list[dict]:
 			select distinct `opportunity` from `tabSales Order`
 			where `docstatus` < 2 and `opportunity` is not null
 		) `orders` on `orders`.`opportunity` = `tabOpportunity`.`name`
-		where {" and ".join(conditions)} {get_match_cond("Opportunity")}
+		where {" and ".join(conditions)} {match_condition("Opportunity")}
 		group by `tabOpportunity`.`{group_field}`
 		order by `amount` desc
 		""",
