@@ -2,7 +2,7 @@
 
 Whatever creates or links the Customer (the API, Opportunity ▸ Create ▸ Customer, Lead ▸ Create ▸
 Customer, a Sales Order made from a Quotation addressed to a Lead), the Customer hooks call
-`attach_to_opportunity` on validate and `complete_attachment` after the write, so every path links the
+`prepare_customer_link` on validate and `complete_customer_link` after the write, so every path links the
 same way.
 """
 
@@ -98,7 +98,7 @@ def find_opportunity_of_new_customer(customer) -> str | None:
 	return None
 
 
-def attach_to_opportunity(customer) -> None:
+def prepare_customer_link(customer) -> None:
 	"""Check the rules and fill the Customer from its Opportunity (runs in Customer.validate)."""
 	opportunity = frappe.db.get_value(
 		"Opportunity",
@@ -120,13 +120,13 @@ def attach_to_opportunity(customer) -> None:
 	if opportunity.sales_person:
 		add_sales_person(customer, opportunity.sales_person)  # only while that person is enabled
 
-	customer.flags.opportunity_crm_attach = opportunity.name
+	customer.flags.opportunity_crm_link_to = opportunity.name
 
 
-def complete_attachment(customer) -> None:
+def complete_customer_link(customer) -> None:
 	"""Point the Opportunity at its Customer and link its Addresses and Contacts to the Customer
 	(runs in Customer.on_update, once the Customer row exists)."""
-	opportunity = customer.flags.pop("opportunity_crm_attach", None)
+	opportunity = customer.flags.pop("opportunity_crm_link_to", None)
 	if not opportunity:
 		return
 	frappe.db.set_value("Opportunity", opportunity, "customer", customer.name)

@@ -3,9 +3,9 @@ from frappe import _
 
 from opportunity_crm.crm import merges
 from opportunity_crm.crm.customer_conversion import (
-	attach_to_opportunity,
-	complete_attachment,
+	complete_customer_link,
 	find_opportunity_of_new_customer,
+	prepare_customer_link,
 )
 from opportunity_crm.exceptions import ReadOnlyFieldError
 
@@ -37,11 +37,11 @@ def validate(doc, method=None):
 		doc.opportunity_name = find_opportunity_of_new_customer(doc)
 
 	if doc.opportunity_name and doc.opportunity_name != opportunity_before:
-		attach_to_opportunity(doc)
+		prepare_customer_link(doc)
 
 
 def on_update(doc, method=None):
-	complete_attachment(doc)
+	complete_customer_link(doc)
 
 
 def on_trash(doc, method=None):
