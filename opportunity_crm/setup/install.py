@@ -8,12 +8,14 @@ from opportunity_crm.constants.custom_fields import (
 	DEFAULT_STAGE_PROBABILITIES,
 	PROPERTY_SETTERS,
 )
+from opportunity_crm.crm.probability import backfill_weighted_amounts
 
 
 def after_install():
 	create_custom_fields()
 	backfill_history()
 	set_default_stage_probabilities()
+	backfill_weighted_amounts()
 	# New installs start with row-level access on; a site that upgrades gets the settings doctype with
 	# the switch off (its default), so nobody loses access by surprise.
 	frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)

@@ -20,9 +20,6 @@ frappe.ui.form.on("Opportunity", {
 		if (message) frm.set_value("probability", message.probability);
 	},
 
-	probability: update_weighted_amount,
-	opportunity_amount: update_weighted_amount,
-
 	// ERPNext's handler of the same event points new Addresses/Contacts at the Lead or Customer; this one
 	// runs after it.
 	set_contact_link(frm) {
@@ -50,10 +47,4 @@ function explain_refused_conversions(frm) {
 			__("Create")
 		);
 	}
-}
-
-// The server computes it on save; this keeps the form right while the user types.
-function update_weighted_amount(frm) {
-	const weighted = (flt(frm.doc.opportunity_amount) * flt(frm.doc.probability)) / 100;
-	frm.set_value("weighted_amount", flt(weighted, precision("weighted_amount")));
 }

@@ -1,5 +1,7 @@
 """Opportunity Pipeline: count, amount, weighted amount and conversions, grouped by Sales Partner, Sales
-Person, Sales Stage or Company. One query; the user's permissions (row-level access included) apply."""
+Person, Sales Stage or Company. One query; the user's permissions (row-level access included) apply.
+Amounts are in the company's currency: the sums of `base_opportunity_amount` and `base_weighted_amount`
+(defined once, in `opportunity_crm.crm.probability`)."""
 
 import frappe
 from frappe import _
@@ -23,7 +25,7 @@ def execute(filters=None):
 		frappe.throw(_("Group By must be one of: {0}").format(", ".join(_(g) for g in GROUPS)))
 
 	rows = get_rows(filters, GROUPS[group_by])
-	return get_columns(group_by), rows, None, get_chart(rows, group_by), get_summary(rows)
+	return get_columns(group_by), rows, None, get_chart(rows, group_by), get_summary(rows, filters)
 
 
 def get_rows(filters, group_field: str) -> list[dict]:
@@ -45,8 +47,7 @@ def get_rows(filters, group_field: str) -> list[dict]:
 			`tabOpportunity`.`{group_field}` as `group_value`,
 			count(*) as `count`,
 			sum(`tabOpportunity`.`base_opportunity_amount`) as `amount`,
-			sum(`tabOpportunity`.`base_opportunity_amount` * `tabOpportunity`.`probability` / 100)
-				as `weighted_amount`,
+			sum(`tabOpportunity`.`base_weighted_amount`) as `weighted_amount`,
 			sum(`tabOpportunity`.`customer` is not null or `orders`.`opportunity` is not null) as `converted`
 		from `tabOpportunity`
 		left join (
@@ -93,13 +94,13 @@ def get_columns(group_by: str) -> list[dict]:
 	]
 
 
-def get_summary(rows: list[dict]) -> list[dict]:
-	"""The totals, above the table (a summed total row would average the conversion rates)."""
+def get_summary(rows: list[dict], filters: dict) -> list[dict]:
+	"""The totals, above the table (a summed total row would average the conversion rates), in the
+	currency of the Company filtered on (else the user's)."""
 	count = sum(row.count for row in rows)
 	converted = sum(row.converted for row in rows)
-	currency = frappe.get_cached_value(
-		"Company", frappe.defaults.get_user_default("Company"), "default_currency"
-	)
+	company = filters.get("company") or frappe.defaults.get_user_default("Company")
+	currency = frappe.get_cached_value("Company", company, "default_currency")
 	return [
 		{"label": _("Opportunities"), "value": count, "datatype": "Int", "indicator": "Blue"},
 		{
