@@ -76,8 +76,9 @@ SERVICES = ["Jasa Implementasi ERP", "Lisensi Perangkat Lunak", "Pelatihan Pengg
 STAGES = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote", "Negotiation/Review"]
 
 
-def generate(leads: int = 50, seed: int = 42) -> dict:
-	"""Make `leads` Leads and what follows from them; return the counts of what was made."""
+def generate(leads: int = 50, seed: int = 42, commit: bool = True) -> dict:
+	"""Make `leads` Leads and what follows from them; return the counts of what was made. Commits, unless
+	told not to (the test rolls back what it made)."""
 	rng = random.Random(seed)
 	made = {"leads": 0, "opportunities": 0, "customers": 0, "quotations": 0, "sales_orders": 0}
 	partners = [
@@ -143,7 +144,8 @@ def generate(leads: int = 50, seed: int = 42) -> dict:
 		order.insert()
 		made["sales_orders"] += 1
 
-	frappe.db.commit()
+	if commit:
+		frappe.db.commit()
 	return made
 
 

@@ -5,6 +5,7 @@ from opportunity_crm import api
 from opportunity_crm.constants.custom_fields import CUSTOM_FIELDS
 from opportunity_crm.setup.install import after_install, before_uninstall, create_custom_fields
 from opportunity_crm.tests.factories import convert, make_lead
+from opportunity_crm.tests.test_deadlocks import delete_leads
 
 
 def custom_field_rows() -> dict[tuple[str, str], int]:
@@ -21,16 +22,44 @@ class TestInstall(FrappeTestCase):
 	"""The install and uninstall hooks, as `install-app`, `migrate` (the patch) and `uninstall-app` run
 	them. .ci/run also runs the real commands: install, migrate twice, uninstall, install again.
 
-	Creating a custom field may alter a table, which commits; so each test ends by reinstalling and
-	committing, and the other tests always find the app installed."""
+	Creating a custom field alters a table, which commits, and the backfill commits each chunk; so each
+	test ends by reinstalling, puts back the row-level access switch it found and deletes the records it
+	made (committed), and the other tests always find the app installed and the site as it was."""
+
+	def setUp(self):
+		self.leads = []
+		self.row_level_access = frappe.db.get_single_value(
+			"Opportunity CRM Settings", "enable_row_level_access"
+		)
 
 	def tearDown(self):
+		frappe.db.rollback()
 		after_install()
+		frappe.db.set_single_value(
+			"Opportunity CRM Settings", "enable_row_level_access", self.row_level_access
+		)
+		if self.leads:
+			opportunities = frappe.get_all(
+				"Opportunity",
+				{"party_name": ("in", self.leads)},
+				["name", "customer", "sales_partner", "sales_person"],
+			)
+			for customer in {o.customer for o in opportunities if o.customer}:
+				frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
+			frappe.db.commit()
+			delete_leads(self.leads)  # with their Opportunities, Addresses and Contacts; commits
+			for doctype, field in (("Sales Partner", "sales_partner"), ("Sales Person", "sales_person")):
+				for name in {o[field] for o in opportunities if o[field]}:
+					frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 		frappe.db.commit()
 		frappe.clear_cache()
 
+	def lead(self) -> str:
+		self.leads.append(make_lead())
+		return self.leads[-1]
+
 	def test_uninstall_removes_the_fields_and_keeps_the_records(self):
-		opportunity = convert(make_lead())
+		opportunity = convert(self.lead())
 		customer = api.create_customer(opportunity)["customer"]
 		links_before = frappe.db.count("Dynamic Link", {"link_name": ("in", [opportunity, customer])})
 
@@ -52,18 +81,24 @@ class TestInstall(FrappeTestCase):
 
 		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "customer"), customer)
 
-	def test_install_and_migrate_again_make_no_duplicate_field(self):
-		after_install()
-		create_custom_fields()  # what the patch does on migrate
-		create_custom_fields()
+	def test_migrate_puts_back_a_field_a_site_changed(self):
+		"""The patch re-applies each field's definition (update=True), not only the missing ones."""
+		frappe.db.set_value("Custom Field", {"dt": "Opportunity", "fieldname": "lead"}, "read_only", 0)
+		frappe.db.set_value(
+			"Custom Field", {"dt": "Sales Partner", "fieldname": "partner_kind"}, "options", "Company"
+		)
+		frappe.clear_cache()
 
-		self.assertEqual(set(custom_field_rows().values()), {1})
-		meta = frappe.get_meta("Opportunity")
-		self.assertEqual(len([f for f in meta.fields if f.fieldname == "lead"]), 1)
+		create_custom_fields()  # what the patch does on migrate
+
+		self.assertTrue(frappe.get_meta("Opportunity").get_field("lead").read_only)
+		self.assertEqual(
+			frappe.get_meta("Sales Partner").get_field("partner_kind").options, "Company\nIndividual"
+		)
 
 	def test_install_links_opportunities_made_before_it(self):
 		"""A site that already has Opportunities from Leads: the oldest one of each Lead gets `lead`."""
-		lead = make_lead()
+		lead = self.lead()
 		opportunity = convert(lead)
 		frappe.db.set_value("Opportunity", opportunity, "lead", None, update_modified=False)
 
