@@ -22,14 +22,24 @@ frappe.query_reports["Opportunity Pipeline"] = {
 			fieldtype: "Select",
 			options: ["", "Open", "Quotation", "Converted", "Lost", "Replied", "Closed"],
 		},
-		{ fieldname: "sales_partner", label: __("Sales Partner"), fieldtype: "Link", options: "Sales Partner" },
+		{
+			fieldname: "sales_partner",
+			label: __("Sales Partner"),
+			fieldtype: "Link",
+			options: "Sales Partner",
+		},
 		{ fieldname: "sales_person", label: __("Sales Person"), fieldtype: "Link", options: "Sales Person" },
 		{ fieldname: "sales_stage", label: __("Sales Stage"), fieldtype: "Link", options: "Sales Stage" },
 		{
 			fieldname: "group_by",
 			label: __("Group By"),
 			fieldtype: "Select",
-			options: Object.keys(GROUP_FIELDS),
+			// the toolbar shows a select's chosen option, not its label: "Group by Sales Stage" says what it
+			// is, where "Sales Stage" beside the Sales Stage filter looked like the same filter twice
+			options: Object.keys(GROUP_FIELDS).map((group) => ({
+				value: group,
+				label: __("Group by {0}", [__(group)]),
+			})),
 			default: "Sales Stage",
 			reqd: 1,
 		},
