@@ -63,7 +63,9 @@ doc_events = {
 	},
 }
 
-# Bad input to REST writes gets a 417 naming the field, not a server error
+# Bad input to REST writes of the guarded doctypes gets a 417 naming the field, not a server error. A
+# request hook because Frappe fails on it before any document event runs (see the module); it returns at
+# once for every other request.
 before_request = ["opportunity_crm.overrides.request_guard.check_resource_write"]
 
 # Row-level access (Opportunity CRM Settings)

@@ -38,7 +38,18 @@ CUSTOM_FIELDS = {
 			"read_only": 1,
 			"no_copy": 1,
 			"in_list_view": 1,
-			"description": "Opportunity Amount × Probability / 100.",
+			"description": "Opportunity Amount × Probability / 100, in the Opportunity's currency.",
+		},
+		{
+			"fieldname": "base_weighted_amount",
+			"label": "Weighted Amount (Company Currency)",
+			"fieldtype": "Currency",
+			"options": "Company:company:default_currency",
+			"insert_after": "weighted_amount",
+			"read_only": 1,
+			"no_copy": 1,
+			"print_hide": 1,
+			"description": "Opportunity Amount (Company Currency) × Probability / 100. Pipeline totals add this.",
 		},
 		{
 			"fieldname": "probability_overridden",
@@ -66,6 +77,7 @@ CUSTOM_FIELDS = {
 			"insert_after": "opportunity_owner",
 			"in_standard_filter": 1,
 			"in_list_view": 1,
+			"search_index": 1,  # row-level access and the pipeline report filter on it
 		},
 		{
 			"fieldname": "sales_person",
@@ -75,6 +87,7 @@ CUSTOM_FIELDS = {
 			"insert_after": "sales_partner",
 			"in_standard_filter": 1,
 			"in_list_view": 1,
+			"search_index": 1,  # row-level access and the pipeline report filter on it
 			"description": "An enabled Sales Person that is not a group.",
 		},
 	],

@@ -34,13 +34,21 @@
 		const link = (doctype, name) =>
 			frappe.utils.get_form_link(doctype, name, true, frappe.utils.escape_html(name));
 		const rows = [
-			...summary.converted.map((r) => [link("Lead", r.lead), __("Converted"), link("Opportunity", r.opportunity)]),
+			...summary.converted.map((r) => [
+				link("Lead", r.lead),
+				__("Converted"),
+				link("Opportunity", r.opportunity),
+			]),
 			...summary.skipped.map((r) => [
 				link("Lead", r.lead),
 				__("Skipped"),
 				__("Already has {0}", [link("Opportunity", r.opportunity)]),
 			]),
-			...summary.failed.map((r) => [link("Lead", r.lead), __("Failed"), frappe.utils.escape_html(r.reason)]),
+			...summary.failed.map((r) => [
+				link("Lead", r.lead),
+				__("Failed"),
+				frappe.utils.escape_html(r.reason),
+			]),
 		];
 		frappe.msgprint({
 			title: __("Converted {0}, skipped {1}, failed {2}", [

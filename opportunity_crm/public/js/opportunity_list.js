@@ -1,6 +1,7 @@
 // Opportunity list ▸ Actions ▸ Reassign Sales Person: hand the selected Opportunities to someone else.
 (() => {
-	const settings = (frappe.listview_settings["Opportunity"] = frappe.listview_settings["Opportunity"] || {});
+	const settings = (frappe.listview_settings["Opportunity"] =
+		frappe.listview_settings["Opportunity"] || {});
 	const erpnext_onload = settings.onload;
 
 	settings.onload = function (listview) {
@@ -43,9 +44,21 @@
 	function show_reassignment_summary(summary) {
 		const link = (name) => frappe.utils.get_form_link("Opportunity", name, true);
 		const rows = [
-			...summary.reassigned.map((r) => [link(r.opportunity), __("Reassigned"), __("from {0}", [frappe.utils.escape_html(r.from || "-")])]),
-			...summary.skipped.map((r) => [link(r.opportunity), __("Skipped"), frappe.utils.escape_html(r.reason)]),
-			...summary.failed.map((r) => [link(r.opportunity), __("Failed"), frappe.utils.escape_html(r.reason)]),
+			...summary.reassigned.map((r) => [
+				link(r.opportunity),
+				__("Reassigned"),
+				__("from {0}", [frappe.utils.escape_html(r.from || "-")]),
+			]),
+			...summary.skipped.map((r) => [
+				link(r.opportunity),
+				__("Skipped"),
+				frappe.utils.escape_html(r.reason),
+			]),
+			...summary.failed.map((r) => [
+				link(r.opportunity),
+				__("Failed"),
+				frappe.utils.escape_html(r.reason),
+			]),
 		];
 		frappe.msgprint({
 			title: __("Reassigned {0}, skipped {1}, failed {2}", [
