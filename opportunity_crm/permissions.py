@@ -179,17 +179,11 @@ def partner_transaction_has_permission(doc, partner_field: str, user: str | None
 # on save: a restricted user keeps what they save within what they may see ---------------------------
 
 
-def fill_and_check_opportunity(doc) -> None:
-	"""Give a new Opportunity of a restricted user their own Sales Person / Sales Partner when it has
-	none, and refuse to save one outside their reach (they could not open it again)."""
+def ensure_within_row_level_access(doc) -> None:
+	"""A restricted user saves only Opportunities they may open again (their Sales Person's or their
+	team's, of a Sales Partner they may access)."""
 	restrictions = get_restrictions(frappe.session.user)
-	if not restrictions:
-		return
-	if not doc.sales_person and restrictions.sales_persons:
-		doc.sales_person = own_sales_person(frappe.session.user)
-	if not doc.sales_partner and restrictions.sales_partners and len(restrictions.sales_partners) == 1:
-		doc.sales_partner = restrictions.sales_partners[0]
-	if not opportunity_is_allowed(doc, restrictions):
+	if restrictions and not opportunity_is_allowed(doc, restrictions):
 		frappe.throw(
 			_(
 				"You can only save Opportunities whose Sales Person (field sales_person) is yours or of your team, and whose Sales Partner (field sales_partner) you may access."

@@ -12,6 +12,7 @@ from opportunity_crm.exceptions import (
 	InvalidSalesPersonError,
 	MissingAddressOrContactError,
 	OpportunityMismatchError,
+	ReadOnlyFieldError,
 )
 
 
@@ -206,3 +207,59 @@ def ensure_quotation_matches_opportunity(quotation) -> None:
 			OpportunityMismatchError,
 			title=_("Opportunity of another party"),
 		)
+
+
+def ensure_customer_is_set_by_conversion_only(opportunity) -> None:
+	"""`Opportunity.customer` (and `converted_on`) are written by a conversion, never by a save of the
+	Opportunity. ERPNext's `Opportunity.map_fields` copies same-named fields of the Lead (`Lead.customer`)
+	into empty ones: what the save brings is refused, what ERPNext copies is put back in
+	`restore_conversion_fields`."""
+	previous = opportunity.get_doc_before_save()
+	customer_before = previous.customer if previous else None
+	if (opportunity.customer or None) != (customer_before or None):
+		frappe.throw(
+			_(
+				"Customer (field customer) of an Opportunity is set by converting it (Create ▸ Customer, or opportunity_crm.api.create_customer), not directly."
+			),
+			ReadOnlyFieldError,
+			title=_("Read-only field"),
+		)
+	opportunity.flags.opportunity_crm_customer = customer_before
+	opportunity.flags.opportunity_crm_converted_on = previous.converted_on if previous else None
+
+
+def restore_conversion_fields(opportunity) -> None:
+	opportunity.customer = opportunity.flags.opportunity_crm_customer
+	opportunity.converted_on = opportunity.flags.opportunity_crm_converted_on
+
+
+def ensure_customer_stays_with_its_opportunity(customer) -> None:
+	"""`Customer.opportunity_name`, once set, is not moved to another Opportunity nor cleared."""
+	previous = customer.get_doc_before_save()
+	opportunity_before = previous.opportunity_name if previous else None
+	if opportunity_before and customer.opportunity_name != opportunity_before:
+		frappe.throw(
+			_(
+				"Customer {0} came from Opportunity {1} (field Opportunity); it cannot be moved to another Opportunity or detached."
+			).format(frappe.bold(customer.name), frappe.bold(opportunity_before)),
+			ReadOnlyFieldError,
+			title=_("Read-only field"),
+		)
+
+
+def default_to_own_sales_person_and_partner(opportunity) -> None:
+	"""A restricted user's Opportunity without a Sales Person / Sales Partner gets their own (the only
+	partner they may access), so that they can open it again."""
+	from opportunity_crm.permissions import get_restrictions, own_sales_person
+
+	restrictions = get_restrictions(frappe.session.user)
+	if not restrictions:
+		return
+	if not opportunity.sales_person and restrictions.sales_persons:
+		opportunity.sales_person = own_sales_person(frappe.session.user)
+	if (
+		not opportunity.sales_partner
+		and restrictions.sales_partners
+		and len(restrictions.sales_partners) == 1
+	):
+		opportunity.sales_partner = restrictions.sales_partners[0]

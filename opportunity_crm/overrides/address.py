@@ -3,13 +3,13 @@
 from opportunity_crm.crm.link_rules import check_deleted, check_merged, check_unlinked
 
 
-def validate(doc, method=None):
+def keep_the_last_link_of_an_opportunity(doc, method=None):
 	check_unlinked(doc)
 
 
-def on_trash(doc, method=None):
+def refuse_deleting_the_last_of_an_opportunity(doc, method=None):
 	check_deleted(doc)
 
 
-def before_rename(doc, method=None, old=None, new=None, merge=False):
+def refuse_merging_away_the_last_of_an_opportunity(doc, method=None, old=None, new=None, merge=False):
 	check_merged(doc, new, merge)

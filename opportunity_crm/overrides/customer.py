@@ -1,5 +1,4 @@
 import frappe
-from frappe import _
 
 from opportunity_crm.crm import merges
 from opportunity_crm.crm.customer_conversion import (
@@ -7,28 +6,23 @@ from opportunity_crm.crm.customer_conversion import (
 	find_opportunity_of_new_customer,
 	prepare_customer_link,
 )
-from opportunity_crm.exceptions import ReadOnlyFieldError
+from opportunity_crm.crm.rules import ensure_customer_stays_with_its_opportunity
 
 
-def set_prospect(doc, method=None, source_doc=None):
+def fill_prospect(doc, method=None, source_doc=None):
 	"""ERPNext's Prospect ▸ Customer mapper (also used when a Prospect's Quotation is ordered) does not
 	fill `Customer.prospect_name`; fill it, so the Customer can find the Prospect's Opportunity."""
 	if source_doc is not None and source_doc.doctype == "Prospect" and not doc.prospect_name:
 		doc.prospect_name = source_doc.name
 
 
-def validate(doc, method=None):
+def keep_opportunity_read_only(doc, method=None):
+	ensure_customer_stays_with_its_opportunity(doc)
+
+
+def belong_to_its_opportunity(doc, method=None):
 	previous = doc.get_doc_before_save()
 	opportunity_before = previous.opportunity_name if previous else None
-	if opportunity_before and doc.opportunity_name != opportunity_before:
-		frappe.throw(
-			_(
-				"Customer {0} came from Opportunity {1} (field Opportunity); it cannot be moved to another Opportunity or detached."
-			).format(frappe.bold(doc.name), frappe.bold(opportunity_before)),
-			ReadOnlyFieldError,
-			title=_("Read-only field"),
-		)
-
 	# A Customer made from a Lead or a Prospect (Lead ▸ Create ▸ Customer, Prospect ▸ Create ▸ Customer,
 	# ERPNext's Quotation ▸ Sales Order for a Lead or a Prospect) belongs to its Opportunity.
 	if not doc.opportunity_name and (
@@ -40,18 +34,18 @@ def validate(doc, method=None):
 		prepare_customer_link(doc)
 
 
-def on_update(doc, method=None):
+def complete_the_link(doc, method=None):
 	complete_customer_link(doc)
 
 
-def on_trash(doc, method=None):
+def free_its_opportunity(doc, method=None):
 	"""Free the Opportunity, so that it may become a Customer again."""
 	frappe.db.set_value("Opportunity", {"customer": doc.name}, "customer", None)
 
 
-def before_rename(doc, method=None, old=None, new=None, merge=False):
+def refuse_merges_that_break_a_rule(doc, method=None, old=None, new=None, merge=False):
 	merges.check_customer_merge(doc, old, new, merge)
 
 
-def after_rename(doc, method=None, old=None, new=None, merge=False):
+def complete_the_merge(doc, method=None, old=None, new=None, merge=False):
 	merges.complete_customer_merge(doc, old, new, merge)

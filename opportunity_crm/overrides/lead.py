@@ -3,12 +3,12 @@ import frappe
 from opportunity_crm.crm import merges
 
 
-def onload(doc, method=None):
+def show_its_opportunity(doc, method=None):
 	"""The form learns the Lead's Opportunity (a Lead has at most one)."""
 	opportunity = frappe.db.get_value("Opportunity", {"lead": doc.name})
 	if opportunity:
 		doc.set_onload("opportunity", opportunity)
 
 
-def before_rename(doc, method=None, old=None, new=None, merge=False):
+def refuse_merges_that_break_a_rule(doc, method=None, old=None, new=None, merge=False):
 	merges.check_lead_merge(doc, old, new, merge)

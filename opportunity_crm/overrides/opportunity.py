@@ -1,5 +1,6 @@
+"""Opportunity events, each handler named for the rule it applies (hooks.py lists them in order)."""
+
 import frappe
-from frappe import _
 
 from opportunity_crm.crm import intake, merges
 from opportunity_crm.crm.audit import record_conversion
@@ -8,50 +9,56 @@ from opportunity_crm.crm.field_shapes import check_document_shapes
 from opportunity_crm.crm.party_links import copy_links
 from opportunity_crm.crm.probability import apply_stage_probability
 from opportunity_crm.crm.rules import (
+	default_to_own_sales_person_and_partner,
+	ensure_customer_is_set_by_conversion_only,
 	ensure_lead_has_no_other_opportunity,
 	ensure_opportunity_has_no_other_customer,
 	ensure_party_is_fixed_once_ordered,
 	find_other_opportunity_of_lead,
 	require_address_and_contact,
+	restore_conversion_fields,
 	validate_sales_person,
 )
-from opportunity_crm.exceptions import OpportunityRuleError, ReadOnlyFieldError
-from opportunity_crm.permissions import fill_and_check_opportunity
+from opportunity_crm.exceptions import OpportunityRuleError
+from opportunity_crm.permissions import ensure_within_row_level_access
+
+# before_validate ----------------------------------------------------------------------------------------
 
 
-def before_validate(doc, method=None):
-	"""`customer` is written by the conversion only, never through a save of the Opportunity."""
+def check_field_shapes(doc, method=None):
 	check_document_shapes(doc)
-	previous = doc.get_doc_before_save()
-	customer_before = previous.customer if previous else None
-	if (doc.customer or None) != (customer_before or None):
-		frappe.throw(
-			_(
-				"Customer (field customer) of an Opportunity is set by converting it (Create ▸ Customer, or opportunity_crm.api.create_customer), not directly."
-			),
-			ReadOnlyFieldError,
-			title=_("Read-only field"),
-		)
-	doc.flags.opportunity_crm_customer = customer_before
-	doc.flags.opportunity_crm_converted_on = previous.converted_on if previous else None
 
 
-def validate(doc, method=None):
-	# ERPNext's Opportunity.map_fields copies same-named fields from the Lead (Lead.customer, "From
-	# Customer") into empty fields: put back the converted Customer, which only a conversion sets.
-	doc.customer = doc.flags.opportunity_crm_customer
-	doc.converted_on = doc.flags.opportunity_crm_converted_on  # also set by conversions only
-	fill_and_check_opportunity(doc)
-	set_lead(doc)
+def keep_customer_read_only(doc, method=None):
+	ensure_customer_is_set_by_conversion_only(doc)
+
+
+# validate -----------------------------------------------------------------------------------------------
+
+
+def keep_conversion_fields(doc, method=None):
+	restore_conversion_fields(doc)
+
+
+def keep_within_row_level_access(doc, method=None):
+	default_to_own_sales_person_and_partner(doc)
+	ensure_within_row_level_access(doc)
+
+
+def fix_party_once_ordered(doc, method=None):
 	ensure_party_is_fixed_once_ordered(doc)
 
+
+def require_an_active_individual_sales_person(doc, method=None):
 	if doc.sales_person and (doc.is_new() or doc.has_value_changed("sales_person")):
 		validate_sales_person(doc.sales_person)
 
+
+def follow_stage_probability(doc, method=None):
 	apply_stage_probability(doc)
 
 
-def set_lead(doc) -> None:
+def set_lead(doc, method=None) -> None:
 	"""`lead` is the Lead the Opportunity comes from, set when it is created and when its party changes.
 
 	An Opportunity saved with its party unchanged keeps the `lead` it has: on a site with history, a Lead
@@ -78,8 +85,12 @@ def set_lead(doc) -> None:
 	ensure_lead_has_no_other_opportunity(doc.lead, doc.name)
 
 
-def after_insert(doc, method=None):
-	"""An Opportunity starts with the Addresses and Contacts of its Lead (or Customer, Prospect)."""
+# after_insert, on_trash, rename, onload -------------------------------------------------------------
+
+
+def start_from_its_party(doc, method=None):
+	"""An Opportunity starts with the Addresses and Contacts of its Lead (or Customer, Prospect), and with
+	the Customer its Lead already became; an intake's second Opportunity of a Lead is folded instead."""
 	if doc.flags.opportunity_crm_fold_into:
 		intake.fold_into(doc.name, doc.flags.opportunity_crm_fold_into)
 		return
@@ -98,20 +109,20 @@ def after_insert(doc, method=None):
 		link_party_customer(doc.name, quiet=True)
 
 
-def on_trash(doc, method=None):
+def unlink_addresses_and_contacts(doc, method=None):
 	"""Deleting an Opportunity leaves its Addresses and Contacts; only their links to it go."""
 	frappe.db.delete("Dynamic Link", {"link_doctype": "Opportunity", "link_name": doc.name})
 
 
-def before_rename(doc, method=None, old=None, new=None, merge=False):
+def refuse_merges_that_break_a_rule(doc, method=None, old=None, new=None, merge=False):
 	merges.check_opportunity_merge(doc, old, new, merge)
 
 
-def after_rename(doc, method=None, old=None, new=None, merge=False):
+def complete_the_merge(doc, method=None, old=None, new=None, merge=False):
 	merges.complete_opportunity_merge(doc, old, new, merge)
 
 
-def onload(doc, method=None):
+def explain_refused_conversions(doc, method=None):
 	"""The form learns which Create ▸ buttons the rules would refuse, and why, so that it says so before
 	opening a form that could not be saved (`public/js/opportunity.js`)."""
 	doc.set_onload("opportunity_crm_refusals", conversion_refusals(doc))

@@ -3,7 +3,7 @@ import frappe
 from opportunity_crm.crm.rules import ensure_quotation_matches_opportunity, require_address_and_contact
 
 
-def before_validate(doc, method=None):
+def belong_to_its_opportunity(doc, method=None):
 	if not doc.opportunity:
 		# ERPNext's make_quotation sets `opportunity` only for an Opportunity without items; otherwise
 		# the link is on the rows.
@@ -29,6 +29,6 @@ def before_validate(doc, method=None):
 		ensure_quotation_matches_opportunity(doc)
 
 
-def validate(doc, method=None):
+def require_address_and_contact_of_its_opportunity(doc, method=None):
 	if doc.opportunity and (doc.is_new() or doc.has_value_changed("opportunity")):
 		require_address_and_contact(doc.opportunity, "Quotation")
