@@ -130,6 +130,7 @@ def make_opportunities(prefix: str, count: int, has_app_fields: bool, seed: int 
 					"sales_partner": rng.choice(partners),
 					"sales_person": rng.choice(persons),
 					"weighted_amount": amount * probability / 100,
+					"base_weighted_amount": amount * probability / 100,
 					"customer": f"{prefix} Converted {i}" if rng.random() < 0.2 else None,
 				}
 			)

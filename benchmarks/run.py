@@ -1,12 +1,17 @@
-"""Run the five benchmarks and print their tables. From the bench's sites folder:
+"""Run the five benchmarks, print their tables, keep the raw runs as JSON and draw the chart. From the
+bench's sites folder:
 
-    ../env/bin/python ../apps/opportunity_crm/benchmarks/run.py --app-site A --stock-site S [--quick]
+    ../env/bin/python ../apps/opportunity_crm/benchmarks/run.py --app-site A --stock-site S [--quick] \
+        [--json results/DATE.json] [--chart ../docs/benchmarks.png]
 
-`benchmarks/run` (bash) makes the two sites from a clean ERPNext database first. Not part of the test
-suite: it measures, it asserts nothing, and exits 0.
+`benchmarks/run` (bash) makes the two sites from a clean ERPNext database first. Each benchmark measures
+the two sites in turns (util.interleaved). Not part of the test suite: it measures, it asserts nothing,
+and exits 0.
 """
 
 import argparse
+import datetime
+import json
 import os
 import platform
 import sys
@@ -21,9 +26,9 @@ import lead_conversion
 import pipeline_report
 
 SCALES = {
-	# convert, runs, dynamic link sizes, report opportunities, bulk job leads
-	"full": (1000, 5, [10_000, 1_000_000], 100_000, 10_000),
-	"quick": (100, 5, [10_000, 100_000], 10_000, 200),
+	# convert, runs, dynamic link sizes, report opportunities, bulk job (Leads per job, rounds per site)
+	"full": (1000, 5, [10_000, 1_000_000], 100_000, (1000, 3)),
+	"quick": (100, 5, [10_000, 100_000], 10_000, (100, 3)),
 }
 
 
@@ -38,8 +43,10 @@ def main():
 	parser.add_argument("--app-site", required=True)
 	parser.add_argument("--stock-site", required=True)
 	parser.add_argument("--quick", action="store_true")
+	parser.add_argument("--json", help="where to keep every run's figures")
+	parser.add_argument("--chart", help="where to draw the PNG (needs matplotlib)")
 	args = parser.parse_args()
-	convert, runs, sizes, opportunities, bulk = SCALES["quick" if args.quick else "full"]
+	convert, runs, sizes, opportunities, (bulk, rounds) = SCALES["quick" if args.quick else "full"]
 
 	from util import on_site
 
@@ -49,12 +56,33 @@ def main():
 
 		versions += f", ERPNext {erpnext.__version__}"
 	print(f"machine: {machine()}\ndatabase and apps: {versions}")
+	if args.quick:
+		print("QUICK RUN: small data sets; the figures are indicative only")
 
-	insert_save.run(args.app_site, args.stock_site, runs)
-	lead_conversion.run(args.app_site, args.stock_site, convert, runs)
-	form_load.run(args.app_site, sizes, runs)
-	pipeline_report.run(args.app_site, opportunities, runs)
-	bulk_job.run(args.app_site, bulk)
+	results = {
+		"date": datetime.date.today().isoformat(),
+		"quick": args.quick,
+		"machine": machine(),
+		"versions": versions,
+		"benchmarks": [],
+	}
+	steps = [
+		lambda: insert_save.run(args.app_site, args.stock_site, runs),
+		lambda: lead_conversion.run(args.app_site, args.stock_site, convert, runs),
+		lambda: form_load.run(args.app_site, args.stock_site, sizes, runs),
+		lambda: pipeline_report.run(args.app_site, args.stock_site, opportunities, runs),
+		lambda: bulk_job.run(args.app_site, args.stock_site, bulk, rounds),
+	]
+	for step in steps:
+		results["benchmarks"].append(step())
+		if args.json:  # after each benchmark, so that a failure later keeps what was measured
+			with open(args.json, "w") as f:
+				json.dump(results, f, indent=1)
+	if args.chart:
+		import chart
+
+		chart.draw(results, args.chart)
+		print(f"\nchart: {os.path.abspath(args.chart)}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,12 @@
-"""Timing, query counting, site switching and table printing for the benchmarks."""
+"""Interleaved timing on two sites, query counting, spread and table printing for the benchmarks.
 
+Stock and app are measured in turns, inside one time window: each site gets a process of its own that
+stays connected (warm caches on both sides), and the parent tells them, in turn, app, stock, app,
+stock…, to run one measured step. Machine noise (other users of the 2 cores, MariaDB flushing) then falls
+on both columns instead of on whichever ran second.
+"""
+
+import multiprocessing
 import statistics
 import time
 from contextlib import contextmanager
@@ -20,21 +27,73 @@ def on_site(site: str):
 		frappe.destroy()
 
 
-def timed_runs(fn, runs: int = 5, warmup: int = 1) -> list[float]:
-	"""Seconds of each of `runs` calls of fn(run_index), after `warmup` calls that are not counted."""
-	for i in range(warmup):
-		fn(-1 - i)
-	times = []
-	for i in range(runs):
-		start = time.perf_counter()
-		fn(i)
-		times.append(time.perf_counter() - start)
-	return times
+def _serve(site: str, setup, conn) -> None:
+	"""In a site's process: setup() returns step(run_index) (or step, info); time each step asked for."""
+	try:
+		with on_site(site):
+			made = setup()
+			step, info = made if isinstance(made, tuple) else (made, None)
+			conn.send(("ready", info))
+			while (run := conn.recv()) is not None:
+				start = time.perf_counter()
+				extra = step(run)
+				conn.send(("done", (time.perf_counter() - start, extra)))
+	except BaseException as e:  # report it to the parent instead of hanging it
+		import traceback
+
+		conn.send(("error", f"{site}: {e!r}\n{traceback.format_exc()}"))
 
 
-def summary(times: list[float], scale: float = 1000.0) -> tuple[float, float, float]:
-	"""(median, min, max) in milliseconds by default."""
-	return statistics.median(times) * scale, min(times) * scale, max(times) * scale
+def interleaved(sides: dict, runs: int, warmup: int = 1) -> dict:
+	"""sides: {label: (site, setup)}. Runs `warmup` unmeasured then `runs` measured steps on each side,
+	alternating sides step by step (app, stock, app, stock…). Returns {label: {"times": [seconds],
+	"extra": [what each step returned], "info": what setup returned}}."""
+	context = multiprocessing.get_context("fork")
+	workers = {}
+	for label, (site, setup) in sides.items():
+		parent, child = context.Pipe()
+		process = context.Process(target=_serve, args=(site, setup, child), daemon=True)
+		process.start()
+		workers[label] = (process, parent)
+	results = {}
+	try:
+		for label, (_process, conn) in workers.items():
+			results[label] = {"times": [], "extra": [], "info": _receive(conn)}
+		for run in range(-warmup, runs):
+			for label, (_process, conn) in workers.items():
+				conn.send(run)
+				seconds, extra = _receive(conn)
+				if run >= 0:
+					results[label]["times"].append(seconds)
+					results[label]["extra"].append(extra)
+	finally:
+		for process, conn in workers.values():
+			try:
+				conn.send(None)
+			except (BrokenPipeError, OSError):
+				pass
+			process.join(timeout=60)
+	return results
+
+
+def _receive(conn):
+	kind, payload = conn.recv()
+	if kind == "error":
+		raise RuntimeError(payload)
+	return payload
+
+
+def summary(times: list[float], scale: float = 1000.0) -> list[float]:
+	"""[median, min, max, IQR (Q3 - Q1)] in milliseconds by default."""
+	values = sorted(t * scale for t in times)
+	if len(values) > 1:
+		q1, _q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+	else:
+		q1 = q3 = values[0]
+	return [statistics.median(values), values[0], values[-1], q3 - q1]
+
+
+SPREAD = ["median", "min", "max", "IQR"]
 
 
 @contextmanager
@@ -71,6 +130,9 @@ def table(title: str, header: list[str], rows: list[list], note: str = "") -> No
 	print(line)
 	if note:
 		print(note)
+	import sys
+
+	sys.stdout.flush()
 
 
 def fmt(value) -> str:
