@@ -82,7 +82,7 @@ def main():
 		import chart
 
 		chart.draw(results, args.chart)
-		print(f"\nchart: {os.path.abspath(args.chart)}")
+		print(f"\nchart: {os.path.basename(args.chart)} (in docs/)")
 
 
 if __name__ == "__main__":
