@@ -7,8 +7,10 @@ from frappe import _
 
 from opportunity_crm.crm.customer_conversion import link_party_customer
 from opportunity_crm.crm.rules import (
+	ensure_same_company,
 	get_opportunity_customer,
 	is_active_sales_person,
+	opportunity_values,
 	require_address_and_contact,
 )
 from opportunity_crm.exceptions import OpportunityMismatchError
@@ -69,25 +71,10 @@ def check_opportunity(doc, quotations_opportunity: str | None) -> None:
 			OpportunityMismatchError,
 			title=_("Opportunity of another Quotation"),
 		)
-	opportunity = frappe.db.get_value(
-		"Opportunity",
-		doc.opportunity,
-		["name", "company", "customer", "opportunity_from", "party_name"],
-		as_dict=True,
-	)
+	opportunity = opportunity_values(doc.opportunity)
 	if not opportunity:
 		return  # Frappe's link validation reports an Opportunity that does not exist
-
-	if opportunity.company != doc.company:
-		frappe.throw(
-			_(
-				"Opportunity {0} (field Opportunity) belongs to Company {1}, but this Sales Order is for Company {2}: a Sales Order belongs to an Opportunity of its own Company."
-			).format(
-				frappe.bold(opportunity.name), frappe.bold(opportunity.company), frappe.bold(doc.company)
-			),
-			OpportunityMismatchError,
-			title=_("Opportunity of another Company"),
-		)
+	ensure_same_company(doc, opportunity)
 
 	customer = get_opportunity_customer(opportunity)
 	if not customer and doc.customer:

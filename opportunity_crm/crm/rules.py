@@ -168,28 +168,39 @@ def ensure_party_is_fixed_once_ordered(opportunity) -> None:
 			)
 
 
-def ensure_quotation_matches_opportunity(quotation) -> None:
-	"""A Quotation is addressed to its Opportunity's party (or the Customer it became), for its Company."""
-	opportunity = frappe.db.get_value(
+def opportunity_values(name: str):
+	"""What a Quotation's or Sales Order's checks read of their Opportunity, in one query."""
+	return frappe.db.get_value(
 		"Opportunity",
-		quotation.opportunity,
-		["name", "company", "opportunity_from", "party_name", "customer"],
+		name,
+		["name", "company", "customer", "opportunity_from", "party_name"],
 		as_dict=True,
 	)
-	if not opportunity:
-		return  # Frappe's link validation reports an Opportunity that does not exist
-	if opportunity.company != quotation.company:
+
+
+def ensure_same_company(transaction, opportunity) -> None:
+	"""A Quotation or Sales Order belongs to an Opportunity of its own Company."""
+	if opportunity.company != transaction.company:
 		frappe.throw(
 			_(
-				"Opportunity {0} (field Opportunity) belongs to Company {1}, but this Quotation is for Company {2}: a Quotation belongs to an Opportunity of its own Company."
+				"Opportunity {0} (field Opportunity) belongs to Company {1}, but this {2} is for Company {3}: a {2} belongs to an Opportunity of its own Company."
 			).format(
 				frappe.bold(opportunity.name),
 				frappe.bold(opportunity.company),
-				frappe.bold(quotation.company),
+				_(transaction.doctype),
+				frappe.bold(transaction.company),
 			),
 			OpportunityMismatchError,
 			title=_("Opportunity of another Company"),
 		)
+
+
+def ensure_quotation_matches_opportunity(quotation) -> None:
+	"""A Quotation is addressed to its Opportunity's party (or the Customer it became), for its Company."""
+	opportunity = opportunity_values(quotation.opportunity)
+	if not opportunity:
+		return  # Frappe's link validation reports an Opportunity that does not exist
+	ensure_same_company(quotation, opportunity)
 	parties = {(opportunity.opportunity_from, opportunity.party_name)}
 	if opportunity.customer:
 		parties.add(("Customer", opportunity.customer))

@@ -105,8 +105,10 @@ def start_from_its_party(doc, method=None):
 		)
 	if doc.lead:
 		record_conversion(("Lead", doc.lead), ("Opportunity", doc.name))
-		# Lead ▸ Create ▸ Customer may have come first: that Customer is this Opportunity's.
-		link_party_customer(doc.name, quiet=True)
+		# Lead ▸ Create ▸ Customer may have come first: that Customer is this Opportunity's. One look-up
+		# here; the conversion reads more only when there is such a Customer.
+		if frappe.db.exists("Customer", {"lead_name": doc.lead, "opportunity_name": ("is", "not set")}):
+			link_party_customer(doc.name, quiet=True)
 
 
 def unlink_addresses_and_contacts(doc, method=None):
