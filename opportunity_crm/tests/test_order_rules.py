@@ -84,6 +84,17 @@ class TestOrderRules(FrappeTestCase):
 		with self.assertRaises(OpportunityMismatchError):
 			quotation.insert()
 
+	def test_a_quotation_belongs_to_an_opportunity_of_its_own_company(self):
+		from opportunity_crm.tests.test_quotation_and_sales_order import other_company
+
+		opportunity = convert(make_lead())
+		add_wish(opportunity)
+		quotation = make_quotation(opportunity)
+		quotation.company = other_company()
+		with self.assertRaises(OpportunityMismatchError) as refused:
+			quotation.insert()
+		self.assertIn("its own Company", str(refused.exception))
+
 	def test_a_converted_opportunity_may_be_quoted_to_its_customer(self):
 		opportunity, customer = converted_opportunity()
 		quotation = make_quotation(opportunity)
