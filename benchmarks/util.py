@@ -83,6 +83,19 @@ def _receive(conn):
 	return payload
 
 
+def timed_runs(fn, runs: int = 5, warmup: int = 1) -> list[float]:
+	"""Seconds of each of `runs` calls of fn(run_index), after `warmup` calls that are not counted (one
+	site, nothing to interleave: benchmarks that compare two sites use `interleaved`)."""
+	for i in range(warmup):
+		fn(-1 - i)
+	times = []
+	for i in range(runs):
+		start = time.perf_counter()
+		fn(i)
+		times.append(time.perf_counter() - start)
+	return times
+
+
 def summary(times: list[float], scale: float = 1000.0) -> list[float]:
 	"""[median, min, max, IQR (Q3 - Q1)] in milliseconds by default."""
 	values = sorted(t * scale for t in times)

@@ -105,7 +105,8 @@ doctype_js = {
 	"Lead": "public/js/lead.js",
 }
 
+# bulk_summary.js, the summary dialog both bulk actions share, comes first
 doctype_list_js = {
-	"Lead": "public/js/lead_list.js",
-	"Opportunity": "public/js/opportunity_list.js",
+	"Lead": ["public/js/bulk_summary.js", "public/js/lead_list.js"],
+	"Opportunity": ["public/js/bulk_summary.js", "public/js/opportunity_list.js"],
 }

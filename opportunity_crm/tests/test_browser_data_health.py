@@ -5,7 +5,6 @@ history with its resolution and its action button, and the button resolves the r
 Screenshots go to test-artifacts/browser/ in the app folder (data-health-*.png).
 """
 
-import os
 from urllib.parse import quote
 
 import frappe
@@ -13,22 +12,15 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
 from opportunity_crm.crm.data_health import LEAD_OPPORTUNITIES
+from opportunity_crm.tests.browser import log_in, new_page, screenshot, start_browser
 from opportunity_crm.tests.factories import convert, make_lead, make_user
 from opportunity_crm.tests.live_server import LiveServer
-
-CHROMIUM = "/usr/bin/chromium"
-TIMEOUT = 30_000
-ARTIFACTS = os.path.join(os.path.dirname(frappe.get_app_path("opportunity_crm")), "test-artifacts", "browser")
 
 
 class TestBrowserDataHealth(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		if not os.path.exists(CHROMIUM):
-			raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium (the browser test needs it)")
-		from playwright.sync_api import sync_playwright
-
 		cls.password = frappe.generate_hash(length=16)
 		cls.user = make_user("Sales Manager", "Sales User")
 		update_password(cls.user, cls.password)
@@ -40,18 +32,9 @@ class TestBrowserDataHealth(FrappeTestCase):
 		cls.main = convert(cls.lead)
 		frappe.db.commit()
 
-		os.makedirs(ARTIFACTS, exist_ok=True)
 		cls.server = LiveServer(workers=2, statics=True).start()
-		cls.playwright = sync_playwright().start()
-		cls.browser = cls.playwright.chromium.launch(
-			executable_path=CHROMIUM,
-			args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-		)
-		cls.page = cls.browser.new_page(
-			viewport={"width": 1920, "height": 900},
-			extra_http_headers={"X-Frappe-Site-Name": cls.server.site},
-		)
-		cls.page.set_default_timeout(TIMEOUT)
+		cls.playwright, cls.browser = start_browser()
+		cls.page = new_page(cls.browser, cls.server, width=1920, height=900)
 
 	@classmethod
 	def tearDownClass(cls):
@@ -66,15 +49,11 @@ class TestBrowserDataHealth(FrappeTestCase):
 		super().tearDownClass()
 
 	def shot(self, name: str) -> None:
-		self.page.screenshot(path=os.path.join(ARTIFACTS, f"data-health-{name}.png"))
+		screenshot(self.page, f"data-health-{name}")
 
 	def test_the_report_lists_history_and_its_action_resolves_it(self):
 		page = self.page
-		page.goto(self.server.url("/login"))
-		page.fill("#login_email", self.user)
-		page.fill("#login_password", self.password)
-		page.click(".btn-login")
-		page.wait_for_function("() => window.frappe?.session?.user && frappe.session.user !== 'Guest'")
+		log_in(page, self.server, self.user, self.password)
 		# full width (the user's toggle, kept in this browser only), so that the screenshots show every column
 		page.evaluate("() => { localStorage.container_fullwidth = true; }")
 

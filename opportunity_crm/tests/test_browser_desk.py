@@ -28,9 +28,9 @@ from frappe.installer import update_site_config
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
+from opportunity_crm.tests.browser import ARTIFACTS, log_in, new_page, screenshot, start_browser
 from opportunity_crm.tests.factories import convert, make_lead, make_user
 from opportunity_crm.tests.live_server import LiveServer, free_port
-from opportunity_crm.tests.test_browser_walk import ARTIFACTS, CHROMIUM, TIMEOUT
 from opportunity_crm.tests.test_deadlocks import delete_leads
 
 SITE_ENV = "OPPORTUNITY_CRM_BROWSER_SITE"
@@ -89,10 +89,6 @@ class TestBrowserDesk(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		if not os.path.exists(CHROMIUM):
-			raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium (the browser tests need it)")
-		from playwright.sync_api import sync_playwright
-
 		cls.password = frappe.generate_hash(length=16)
 		cls.user = make_user("System Manager", "Sales Manager", "Sales User")
 		update_password(cls.user, cls.password)
@@ -131,20 +127,9 @@ class TestBrowserDesk(FrappeTestCase):
 				os.environ.pop(SITE_ENV)
 				os.environ.pop("DEV_SERVER")
 
-			cls.playwright = sync_playwright().start()
-			cls.browser = cls.playwright.chromium.launch(
-				executable_path=CHROMIUM,
-				args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-			)
-			cls.page = cls.browser.new_page(viewport={"width": 1400, "height": 1000})
-			cls.page.set_default_timeout(TIMEOUT)
-			cls.page.goto(cls.server.url("/login"))
-			cls.page.fill("#login_email", cls.user)
-			cls.page.fill("#login_password", cls.password)
-			cls.page.click(".btn-login")
-			cls.page.wait_for_function(
-				"() => window.frappe?.session?.user && frappe.session.user !== 'Guest'"
-			)
+			cls.playwright, cls.browser = start_browser()
+			cls.page = new_page(cls.browser, cls.server, site_header=False)
+			log_in(cls.page, cls.server, cls.user, cls.password)
 		except Exception:
 			cls.stop_services()
 			raise
@@ -176,7 +161,7 @@ class TestBrowserDesk(FrappeTestCase):
 			delete_leads(self.leads)
 
 	def shot(self, name: str) -> None:
-		self.page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"))
+		screenshot(self.page, name)
 
 	def go(self, path: str) -> None:
 		self.page.goto(self.server.url(path))

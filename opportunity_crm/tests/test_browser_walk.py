@@ -6,7 +6,6 @@ Customer → a Quotation and a Sales Order → the Opportunity's Connections →
 report → the UI in Indonesian. Screenshots go to test-artifacts/browser/ in the app folder.
 """
 
-import os
 from urllib.parse import quote
 
 import frappe
@@ -14,22 +13,15 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, nowdate
 from frappe.utils.password import update_password
 
+from opportunity_crm.tests.browser import log_in, new_page, screenshot, start_browser
 from opportunity_crm.tests.factories import make_item, make_lead, make_sales_person, make_user
 from opportunity_crm.tests.live_server import LiveServer
-
-CHROMIUM = "/usr/bin/chromium"
-TIMEOUT = 30_000
-ARTIFACTS = os.path.join(os.path.dirname(frappe.get_app_path("opportunity_crm")), "test-artifacts", "browser")
 
 
 class TestBrowserWalk(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		if not os.path.exists(CHROMIUM):
-			raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium (the browser walk needs it)")
-		from playwright.sync_api import sync_playwright
-
 		cls.password = frappe.generate_hash(length=16)
 		cls.user = make_user("System Manager", "Sales Manager", "Sales User", "Accounts User", "Stock User")
 		update_password(cls.user, cls.password)
@@ -38,26 +30,9 @@ class TestBrowserWalk(FrappeTestCase):
 		cls.successor = make_sales_person()
 		frappe.db.commit()
 
-		# not emptied: other browser tests (test_browser_data_health) keep their screenshots here too
-		os.makedirs(ARTIFACTS, exist_ok=True)
 		cls.server = LiveServer(workers=2, statics=True).start()
-		cls.playwright = sync_playwright().start()
-		cls.browser = cls.playwright.chromium.launch(
-			executable_path=CHROMIUM,
-			args=[
-				"--no-sandbox",
-				"--disable-gpu",
-				"--no-first-run",
-				"--disable-background-networking",
-				"--disable-component-update",
-				"--disable-sync",
-			],
-		)
-		cls.page = cls.browser.new_page(
-			viewport={"width": 1400, "height": 1000},
-			extra_http_headers={"X-Frappe-Site-Name": cls.server.site},
-		)
-		cls.page.set_default_timeout(TIMEOUT)
+		cls.playwright, cls.browser = start_browser()
+		cls.page = new_page(cls.browser, cls.server)
 
 	@classmethod
 	def tearDownClass(cls):
@@ -71,7 +46,7 @@ class TestBrowserWalk(FrappeTestCase):
 	# helpers ------------------------------------------------------------------------------------------
 
 	def shot(self, name: str) -> None:
-		self.page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"))
+		screenshot(self.page, name)
 
 	def go(self, path: str) -> None:
 		self.page.goto(self.server.url(path))
@@ -126,13 +101,7 @@ class TestBrowserWalk(FrappeTestCase):
 	def test_a_desk_user_walks_the_pipeline(self):
 		page = self.page
 
-		# log in
-		self.go("/login")
-		page.fill("#login_email", self.user)
-		page.fill("#login_password", self.password)
-		page.click(".btn-login")
-		# optional chaining: the predicate may run on the login page, before `frappe.session` exists
-		page.wait_for_function("() => window.frappe?.session?.user && frappe.session.user !== 'Guest'")
+		log_in(page, self.server, self.user, self.password)
 
 		# open a Lead, Create ▸ Opportunity (ERPNext asks about a Prospect and a Contact first)
 		self.open_form("Lead", self.lead)

@@ -3,7 +3,12 @@ from frappe.tests.utils import FrappeTestCase
 
 from opportunity_crm import api
 from opportunity_crm.constants.custom_fields import CUSTOM_FIELDS
-from opportunity_crm.setup.install import after_install, before_uninstall, create_custom_fields
+from opportunity_crm.setup.install import (
+	ACCESS_INDEXES,
+	after_install,
+	before_uninstall,
+	create_custom_fields,
+)
 from opportunity_crm.tests.factories import convert, make_lead
 from opportunity_crm.tests.test_deadlocks import delete_leads
 
@@ -105,6 +110,16 @@ class TestInstall(FrappeTestCase):
 		after_install()
 
 		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "lead"), lead)
+
+	def test_the_access_indexes_replace_the_single_column_ones(self):
+		"""Install (and the patch on migrate) leaves the composite indexes, not Frappe's one-column ones."""
+		index_columns = {}
+		for row in frappe.db.sql("show index from `tabOpportunity`", as_dict=True):
+			index_columns.setdefault(row.Key_name, []).append(row.Column_name)
+		for name, columns in ACCESS_INDEXES["Opportunity"].items():
+			self.assertEqual(index_columns.get(name), list(columns))
+		self.assertNotIn("sales_person_index", index_columns)
+		self.assertNotIn("sales_partner_index", index_columns)
 
 	def test_row_level_access_is_on_for_new_installs_and_off_for_upgrading_sites(self):
 		field = frappe.get_meta("Opportunity CRM Settings").get_field("enable_row_level_access")

@@ -30,36 +30,30 @@
 	};
 
 	function show_conversion_summary(summary) {
-		// the desk's own link: /app/… on Frappe v15, /desk/… on v16
-		const link = (doctype, name) =>
-			frappe.utils.get_form_link(doctype, name, true, frappe.utils.escape_html(name));
-		const rows = [
-			...summary.converted.map((r) => [
-				link("Lead", r.lead),
-				__("Converted"),
-				link("Opportunity", r.opportunity),
-			]),
-			...summary.skipped.map((r) => [
-				link("Lead", r.lead),
-				__("Skipped"),
-				__("Already has {0}", [link("Opportunity", r.opportunity)]),
-			]),
-			...summary.failed.map((r) => [
-				link("Lead", r.lead),
-				__("Failed"),
-				frappe.utils.escape_html(r.reason),
-			]),
-		];
-		frappe.msgprint({
-			title: __("Converted {0}, skipped {1}, failed {2}", [
+		const link = opportunity_crm.form_link;
+		opportunity_crm.show_bulk_summary(
+			__("Converted {0}, skipped {1}, failed {2}", [
 				summary.converted.length,
 				summary.skipped.length,
 				summary.failed.length,
 			]),
-			message: `<table class="table table-bordered"><tbody>${rows
-				.map((r) => `<tr><td>${r.join("</td><td>")}</td></tr>`)
-				.join("")}</tbody></table>`,
-			wide: true,
-		});
+			[
+				...summary.converted.map((r) => [
+					link("Lead", r.lead),
+					__("Converted"),
+					link("Opportunity", r.opportunity),
+				]),
+				...summary.skipped.map((r) => [
+					link("Lead", r.lead),
+					__("Skipped"),
+					__("Already has {0}", [link("Opportunity", r.opportunity)]),
+				]),
+				...summary.failed.map((r) => [
+					link("Lead", r.lead),
+					__("Failed"),
+					frappe.utils.escape_html(r.reason),
+				]),
+			]
+		);
 	}
 })();

@@ -42,34 +42,30 @@
 	};
 
 	function show_reassignment_summary(summary) {
-		const link = (name) => frappe.utils.get_form_link("Opportunity", name, true);
-		const rows = [
-			...summary.reassigned.map((r) => [
-				link(r.opportunity),
-				__("Reassigned"),
-				__("from {0}", [frappe.utils.escape_html(r.from || "-")]),
-			]),
-			...summary.skipped.map((r) => [
-				link(r.opportunity),
-				__("Skipped"),
-				frappe.utils.escape_html(r.reason),
-			]),
-			...summary.failed.map((r) => [
-				link(r.opportunity),
-				__("Failed"),
-				frappe.utils.escape_html(r.reason),
-			]),
-		];
-		frappe.msgprint({
-			title: __("Reassigned {0}, skipped {1}, failed {2}", [
+		const link = (name) => opportunity_crm.form_link("Opportunity", name);
+		opportunity_crm.show_bulk_summary(
+			__("Reassigned {0}, skipped {1}, failed {2}", [
 				summary.reassigned.length,
 				summary.skipped.length,
 				summary.failed.length,
 			]),
-			message: `<table class="table table-bordered"><tbody>${rows
-				.map((r) => `<tr><td>${r.join("</td><td>")}</td></tr>`)
-				.join("")}</tbody></table>`,
-			wide: true,
-		});
+			[
+				...summary.reassigned.map((r) => [
+					link(r.opportunity),
+					__("Reassigned"),
+					__("from {0}", [frappe.utils.escape_html(r.from || "-")]),
+				]),
+				...summary.skipped.map((r) => [
+					link(r.opportunity),
+					__("Skipped"),
+					frappe.utils.escape_html(r.reason),
+				]),
+				...summary.failed.map((r) => [
+					link(r.opportunity),
+					__("Failed"),
+					frappe.utils.escape_html(r.reason),
+				]),
+			]
+		);
 	}
 })();
