@@ -224,3 +224,97 @@ def reassign_sales_person(opportunities: list | str, sales_person: str) -> dict:
 		frappe.throw(_("opportunities must be a non-empty list of Opportunity names."), InvalidArgumentError)
 	require_record("Sales Person", sales_person, "sales_person", "read")
 	return reassignment.reassign(list(dict.fromkeys(opportunities)), sales_person)
+
+
+# Partner users and the partner portal
+# ------------------------------------
+# A partner user is a Website User of one Sales Partner (crm/partner_users.py); the portal's methods act
+# only on that partner's records, whatever they are given (crm/partner_portal.py).
+
+
+@api_method()
+def invite_partner_user(
+	sales_partner: str,
+	contact: str | None = None,
+	email: str | None = None,
+	first_name: str | None = None,
+	last_name: str | None = None,
+) -> dict:
+	"""Make a Contact of the partner (or a new one: email, first_name, last_name) a partner user: a
+	Website User with the role "Partner User", the Contact linked to the partner, a User Permission on
+	the partner, and Frappe's welcome mail (Sales Partner ▸ Invite Partner User). Returns {"user",
+	"contact", "created"}; a second call changes nothing."""
+	from opportunity_crm.crm import partner_users
+
+	require_record("Sales Partner", sales_partner, "sales_partner", "write")
+	if contact:
+		require_record("Contact", contact, "contact", "read")
+	return partner_users.invite(sales_partner, contact, email, first_name, last_name)
+
+
+@api_method()
+def register_deal(registration: dict | str) -> dict:
+	"""Partner portal: register a deal for the user's partner and submit it (the conflict check refuses a
+	duplicate with the reason). Returns {"name", "status"}."""
+	from opportunity_crm.crm import partner_portal
+
+	return partner_portal.register_deal(parse_json_argument(registration, "registration"))
+
+
+@api_method()
+def update_partner_opportunity(
+	opportunity: str,
+	next_step: str | None = None,
+	expected_closing: str | None = None,
+	notes: str | None = None,
+) -> dict:
+	"""Partner portal: the next step, expected closing date and notes of one of the partner's
+	Opportunities (nothing else). Returns the fields the portal shows."""
+	from opportunity_crm.crm import partner_portal
+
+	return partner_portal.update_opportunity(opportunity, next_step, expected_closing, notes)
+
+
+# Deal registration: the channel manager's decisions
+# --------------------------------------------------
+# Each applies the Workflow "Deal Registration"'s action (Frappe's `apply_workflow`: the user's roles
+# decide) with its Sales Person and reason, all or nothing; the partner is told by e-mail.
+
+
+@api_method()
+def submit_deal_registration(name: str) -> dict:
+	"""Draft or Returned → Submitted, after the conflict check. Returns {"name", "status", ...}."""
+	from opportunity_crm.crm import deal_registration
+
+	require_record("Deal Registration", name, "name", "write")
+	return deal_registration.submit(name)
+
+
+@api_method()
+def approve_deal_registration(name: str, sales_person: str, reason: str | None = None) -> dict:
+	"""Approve: the conflict check again, then the Lead (made or reused) converted into the Opportunity of
+	the partner and `sales_person`. Approving twice creates nothing new. Returns {"name", "status",
+	"lead", "opportunity", "protected_until"}."""
+	from opportunity_crm.crm import deal_registration
+
+	require_record("Deal Registration", name, "name", "read")
+	require_record("Sales Person", sales_person, "sales_person", "read")
+	return deal_registration.approve(name, sales_person, reason)
+
+
+@api_method()
+def reject_deal_registration(name: str, reason: str) -> dict:
+	"""Reject, with the reason the partner is told."""
+	from opportunity_crm.crm import deal_registration
+
+	require_record("Deal Registration", name, "name", "read")
+	return deal_registration.reject(name, reason)
+
+
+@api_method()
+def return_deal_registration(name: str, reason: str) -> dict:
+	"""Return for more information, with what is missing; the partner edits and submits again."""
+	from opportunity_crm.crm import deal_registration
+
+	require_record("Deal Registration", name, "name", "read")
+	return deal_registration.return_for_information(name, reason)

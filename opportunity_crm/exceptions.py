@@ -52,3 +52,26 @@ class BusyError(frappe.ValidationError):
 	"""The database stayed locked by concurrent work after retries; the call may be repeated."""
 
 	http_status_code = 409
+
+
+class SalesTeamError(OpportunityRuleError):
+	"""An Opportunity's sales team breaks a split-credit rule (100 %, duplicate, Sales Person in the team)."""
+
+
+class MissingSalesPersonOrPartnerError(OpportunityRuleError):
+	"""Opportunity CRM Settings require a Sales Person or Sales Partner on an open Opportunity."""
+
+
+class PartnerUserError(OpportunityRuleError):
+	"""A partner user cannot be invited as asked (no e-mail, a desk user, another partner's user), or a
+	partner user asked for something outside their partner (a field partners may not change)."""
+
+
+class DealRegistrationError(OpportunityRuleError):
+	"""A Deal Registration's values break a rule (amount, dates, a decision without its reason or Sales
+	Person, a field only a channel manager sets)."""
+
+
+class RegistrationConflictError(OpportunityRuleError):
+	"""The prospect is protected by another partner's approved Deal Registration, or the same partner
+	already has a live registration for it."""

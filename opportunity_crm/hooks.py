@@ -11,6 +11,8 @@ required_apps = ["frappe/erpnext"]
 after_install = "opportunity_crm.setup.install.after_install"
 before_uninstall = "opportunity_crm.setup.install.before_uninstall"
 before_tests = "opportunity_crm.setup.install.before_tests"
+# the Deal Registration Workflow and its roles, made like a fixture (idempotent)
+after_migrate = ["opportunity_crm.setup.install.ensure_deal_registration_workflow"]
 
 # ERPNext doctypes: controllers stay ERPNext's, the rules hook in here
 # ----------------------------------------------------------------------
@@ -18,12 +20,14 @@ doc_events = {
 	"Lead": {
 		"onload": "opportunity_crm.overrides.lead.show_its_opportunity",
 		"before_rename": "opportunity_crm.overrides.lead.refuse_merges_that_break_a_rule",
+		"validate": "opportunity_crm.overrides.lead.set_matching_keys",
 	},
 	"Opportunity": {
 		"onload": "opportunity_crm.overrides.opportunity.explain_refused_conversions",
 		"before_validate": [
 			"opportunity_crm.overrides.opportunity.check_field_shapes",
 			"opportunity_crm.overrides.opportunity.keep_customer_read_only",
+			"opportunity_crm.overrides.opportunity.keep_sales_person_in_its_team",
 		],
 		"validate": [
 			"opportunity_crm.overrides.opportunity.keep_conversion_fields",
@@ -31,10 +35,23 @@ doc_events = {
 			"opportunity_crm.overrides.opportunity.set_lead",
 			"opportunity_crm.overrides.opportunity.fix_party_once_ordered",
 			"opportunity_crm.overrides.opportunity.require_an_active_individual_sales_person",
+			"opportunity_crm.overrides.opportunity.require_a_sales_team_split_of_100_percent",
+			"opportunity_crm.overrides.opportunity.require_sales_person_and_partner_when_settings_say_so",
 			"opportunity_crm.overrides.opportunity.follow_stage_probability",
+			"opportunity_crm.overrides.opportunity.follow_stage_forecast_category",
 		],
 		"after_insert": "opportunity_crm.overrides.opportunity.start_from_its_party",
-		"on_trash": "opportunity_crm.overrides.opportunity.unlink_addresses_and_contacts",
+		# on_change, not on_update: Frappe runs it after every save AND after db_set, which ERPNext uses to
+		# set the status from a Quotation or Sales Order
+		"on_change": [
+			# first: the movement log then sees the category the status gave
+			"opportunity_crm.overrides.opportunity.follow_status_forecast_category",
+			"opportunity_crm.overrides.opportunity.log_pipeline_movement",
+		],
+		"on_trash": [
+			"opportunity_crm.overrides.opportunity.unlink_addresses_and_contacts",
+			"opportunity_crm.overrides.opportunity.forget_its_movements",
+		],
 		"before_rename": "opportunity_crm.overrides.opportunity.refuse_merges_that_break_a_rule",
 		"after_rename": "opportunity_crm.overrides.opportunity.complete_the_merge",
 	},
@@ -43,18 +60,25 @@ doc_events = {
 		"validate": [
 			"opportunity_crm.overrides.customer.keep_opportunity_read_only",
 			"opportunity_crm.overrides.customer.belong_to_its_opportunity",
+			"opportunity_crm.overrides.customer.set_matching_keys",
 		],
 		"on_update": "opportunity_crm.overrides.customer.complete_the_link",
 		"on_trash": "opportunity_crm.overrides.customer.free_its_opportunity",
 		"before_rename": "opportunity_crm.overrides.customer.refuse_merges_that_break_a_rule",
 		"after_rename": "opportunity_crm.overrides.customer.complete_the_merge",
 	},
+	"Prospect": {
+		"validate": "opportunity_crm.overrides.prospect.set_matching_keys",
+	},
 	"Quotation": {
 		"before_validate": "opportunity_crm.overrides.quotation.belong_to_its_opportunity",
 		"validate": "opportunity_crm.overrides.quotation.require_address_and_contact_of_its_opportunity",
 	},
 	"Sales Stage": {
-		"on_update": "opportunity_crm.crm.probability.follow_stage",
+		"on_update": [
+			"opportunity_crm.crm.probability.follow_stage",
+			"opportunity_crm.crm.forecast_category.follow_stage",
+		],
 	},
 	"Sales Order": {
 		"after_mapping": "opportunity_crm.overrides.sales_order.link_the_quotations_customer",
@@ -86,27 +110,43 @@ permission_query_conditions = {
 	"Opportunity": "opportunity_crm.permissions.opportunity_conditions",
 	"Quotation": "opportunity_crm.permissions.quotation_conditions",
 	"Sales Order": "opportunity_crm.permissions.sales_order_conditions",
+	"Opportunity Movement": "opportunity_crm.crm.movement.movement_conditions",
 }
 
 has_permission = {
+	"Deal Registration": "opportunity_crm.crm.deal_registration.has_permission",
 	"Opportunity": "opportunity_crm.permissions.opportunity_has_permission",
 	"Quotation": "opportunity_crm.permissions.quotation_has_permission",
 	"Sales Order": "opportunity_crm.permissions.sales_order_has_permission",
+	"Opportunity Movement": "opportunity_crm.crm.movement.movement_has_permission",
 }
 
 override_doctype_dashboards = {
 	"Opportunity": "opportunity_crm.overrides.dashboards.opportunity",
 	"Sales Partner": "opportunity_crm.overrides.dashboards.sales_partner",
+	"Lead": "opportunity_crm.overrides.dashboards.lead",
 	"Sales Person": "opportunity_crm.overrides.dashboards.sales_person",
 }
 
 doctype_js = {
 	"Opportunity": "public/js/opportunity.js",
 	"Lead": "public/js/lead.js",
+	"Sales Partner": "public/js/sales_partner.js",
 }
+
+# Partner portal (opportunity_crm/www/partner/): in the portal's sidebar for partner users (not
+# `standard_portal_menu_items`: Portal Settings drops a synced item that names no reference doctype)
+portal_menu_items = [
+	{"title": "Partner Portal", "route": "/partner", "role": "Partner User"},
+]
 
 # bulk_summary.js, the summary dialog both bulk actions share, comes first
 doctype_list_js = {
 	"Lead": ["public/js/bulk_summary.js", "public/js/lead_list.js"],
 	"Opportunity": ["public/js/bulk_summary.js", "public/js/opportunity_list.js"],
+}
+
+scheduler_events = {
+	"daily": ["opportunity_crm.crm.deal_expiry.expire_registrations"],
+	"weekly": ["opportunity_crm.crm.forecast.take_weekly_snapshot"],
 }

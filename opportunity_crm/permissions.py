@@ -3,7 +3,8 @@ permission hooks, so that it holds on every path: form, list, report view, link 
 `frappe.client`, reports and the app's own methods.
 
 - A user who is a Sales Person (Sales Person → Employee → User) sees and edits only Opportunities of their
-  Sales Person or of one below it in the tree.
+  Sales Person or of one below it in the tree, as the Opportunity's Sales Person or as a member of its
+  Sales Team (split credit, overlay rows included).
 - A user with a User Permission on Sales Partner sees only those partners' Opportunities, and the
   Quotations and Sales Orders of those Opportunities (or of those partners).
 - Sales Managers, System Managers and Administrator see everything; so does everyone while the switch in
@@ -13,6 +14,7 @@ permission hooks, so that it holds on every path: form, list, report view, link 
 import frappe
 from frappe import _
 from frappe.desk.reportview import get_match_cond
+from frappe.model.document import Document
 from frappe.permissions import get_user_permissions
 from frappe.utils.caching import request_cache
 
@@ -30,7 +32,10 @@ def get_restrictions(user: str) -> frappe._dict | None:
 	if user == "Administrator" or not is_enabled() or UNRESTRICTED_ROLES & set(frappe.get_roles(user)):
 		return None
 	restrictions = frappe._dict(
-		sales_persons=get_sales_persons(user), sales_partners=get_sales_partners(user)
+		# team_opportunities: looked up when a query first needs it (sales_person_condition)
+		sales_persons=get_sales_persons(user),
+		sales_partners=get_sales_partners(user),
+		team_opportunities=None,
 	)
 	if restrictions.sales_persons is None and restrictions.sales_partners is None:
 		return None
@@ -80,10 +85,53 @@ def opportunity_conditions(user: str | None = None, doctype: str | None = None) 
 		return ""
 	conditions = []
 	if restrictions.sales_persons is not None:
-		conditions.append(f"`tabOpportunity`.`sales_person` in ({sql_list(restrictions.sales_persons)})")
+		conditions.append(sales_person_condition(restrictions))
 	if restrictions.sales_partners is not None:
 		conditions.append(f"`tabOpportunity`.`sales_partner` in ({sql_list(restrictions.sales_partners)})")
 	return " and ".join(conditions)
+
+
+def sales_person_condition(restrictions) -> str:
+	"""Their own or their team's Opportunities, as Sales Person or as a member of the Sales Team (split
+	credit). The team memberships are looked up first (an index on `tabSales Team.sales_person`) and named:
+	`sales_person in (…) or name in (…)` lets MariaDB merge two index ranges (`sort_union`), where an
+	`or exists (…)` would make a restricted user's count and reports read every Opportunity. Past
+	TEAM_NAMES_LIMIT memberships the list would outgrow the query: the `exists` form takes over."""
+	persons = sql_list(restrictions.sales_persons)
+	own = f"`tabOpportunity`.`sales_person` in ({persons})"
+	if restrictions.team_opportunities is None:
+		restrictions.team_opportunities = team_opportunities(restrictions.sales_persons)
+	teams = restrictions.team_opportunities
+	if teams is False:
+		return (
+			f"({own} or exists (select 1 from `tabSales Team` `st`"
+			" where `st`.`parent` = `tabOpportunity`.`name` and `st`.`parenttype` = 'Opportunity'"
+			f" and `st`.`parentfield` = 'sales_team' and `st`.`sales_person` in ({persons})))"
+		)
+	if teams:
+		return f"({own} or `tabOpportunity`.`name` in ({sql_list(teams)}))"
+	return own
+
+
+TEAM_NAMES_LIMIT = 1000
+
+
+def team_opportunities(sales_persons: list[str]) -> list[str] | bool:
+	"""The Opportunities in whose Sales Team one of `sales_persons` is, or False past TEAM_NAMES_LIMIT."""
+	team = frappe.qb.DocType("Sales Team")
+	names = (
+		frappe.qb.from_(team)
+		.select(team.parent)
+		.distinct()
+		.where(
+			(team.parenttype == "Opportunity")
+			& (team.parentfield == "sales_team")
+			& team.sales_person.isin(sales_persons)
+		)
+		.limit(TEAM_NAMES_LIMIT + 1)
+		.run(pluck=True)
+	)
+	return False if len(names) > TEAM_NAMES_LIMIT else names
 
 
 def quotation_conditions(user: str | None = None, doctype: str | None = None) -> str:
@@ -145,7 +193,10 @@ def opportunity_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 
 
 def opportunity_is_allowed(doc, restrictions) -> bool:
-	if restrictions.sales_persons is not None and doc.get("sales_person") not in restrictions.sales_persons:
+	"""The same rule as `opportunity_conditions`, for one Opportunity."""
+	if restrictions.sales_persons is not None and not (
+		{doc.get("sales_person"), *team_members(doc)} & set(restrictions.sales_persons)
+	):
 		return False
 	if (
 		restrictions.sales_partners is not None
@@ -153,6 +204,20 @@ def opportunity_is_allowed(doc, restrictions) -> bool:
 	):
 		return False
 	return True
+
+
+def team_members(doc) -> set[str]:
+	"""The Sales Persons in an Opportunity's Sales Team (overlay rows too): the rows of a loaded document
+	(as it is being saved), else the saved ones."""
+	if isinstance(doc, Document):
+		return {row.sales_person for row in doc.get("sales_team") or []}
+	return set(
+		frappe.get_all(
+			"Sales Team",
+			filters={"parenttype": "Opportunity", "parentfield": "sales_team", "parent": doc.get("name")},
+			pluck="sales_person",
+		)
+	)
 
 
 def quotation_has_permission(doc, ptype=None, user=None, debug=False) -> bool:

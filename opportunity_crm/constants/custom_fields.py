@@ -4,6 +4,27 @@ Plain data, applied by `opportunity_crm.setup.install.create_custom_fields` at i
 in patches.txt (bump its counter whenever this file changes), deleted at uninstall.
 """
 
+# The normalised keys a Deal Registration is matched on (opportunity_crm.crm.deal_keys), on Lead, Customer
+# and Prospect: set on every save, indexed, never typed.
+DEAL_KEY_FIELDS = [
+	{
+		"fieldname": fieldname,
+		"label": label,
+		"fieldtype": "Data",
+		"insert_after": insert_after,
+		"read_only": 1,
+		"hidden": 1,
+		"no_copy": 1,
+		"search_index": 1,
+	}
+	for fieldname, label, insert_after in (
+		("key_tax_id", "Matching Key: Tax ID", "website"),
+		("key_domain", "Matching Key: Domain", "key_tax_id"),
+		("key_phone", "Matching Key: Phone", "key_domain"),
+		("key_name", "Matching Key: Company Name", "key_phone"),
+	)
+]
+
 CUSTOM_FIELDS = {
 	"Opportunity": [
 		{
@@ -61,6 +82,26 @@ CUSTOM_FIELDS = {
 			"no_copy": 1,
 		},
 		{
+			"fieldname": "forecast_category",
+			"label": "Forecast Category",
+			"fieldtype": "Select",
+			"options": "Pipeline\nBest Case\nCommit\nClosed\nOmitted",
+			"insert_after": "probability_overridden",
+			"in_standard_filter": 1,
+			"no_copy": 1,
+			"description": "Follows the Sales Stage unless chosen by hand. Lost and Closed Opportunities are "
+			"Omitted, converted ones (a Customer or a Sales Order) Closed.",
+		},
+		{
+			"fieldname": "forecast_category_overridden",
+			"label": "Forecast Category Chosen by Hand",
+			"fieldtype": "Check",
+			"insert_after": "forecast_category",
+			"read_only": 1,
+			"hidden": 1,
+			"no_copy": 1,
+		},
+		{
 			"fieldname": "converted_on",
 			"label": "Converted On",
 			"fieldtype": "Date",
@@ -90,6 +131,46 @@ CUSTOM_FIELDS = {
 			"search_index": 0,  # indexed with `modified` (setup/install.py ACCESS_INDEXES), not alone
 			"description": "An enabled Sales Person that is not a group.",
 		},
+		{
+			"fieldname": "sales_team",
+			"label": "Sales Team",
+			"fieldtype": "Table",
+			"options": "Sales Team",
+			"insert_after": "sales_person",
+			# Frappe's mapper copies a same-named table (Opportunity ▸ Customer) with its overlay rows, which
+			# fail the Customer's 100 %: the conversion copies the revenue rows itself (crm/sales_team.py)
+			"no_copy": 1,
+			"description": "Split credit: revenue rows add up to 100 %; overlay rows do not count toward it. "
+			"The Sales Person is one of the revenue rows. Goes to the Customer and the Sales Order.",
+		},
+		# what the Sales Partner knows: the only fields a partner user may change (partner portal)
+		{
+			"fieldname": "partner_next_step",
+			"label": "Partner's Next Step",
+			"fieldtype": "Small Text",
+			"insert_after": "sales_team",
+			"description": "Set by the Sales Partner in the partner portal.",
+		},
+		{
+			"fieldname": "partner_notes",
+			"label": "Partner's Notes",
+			"fieldtype": "Text",
+			"insert_after": "partner_next_step",
+			"description": "Set by the Sales Partner in the partner portal.",
+		},
+	],
+	"Sales Team": [
+		{
+			"fieldname": "overlay",
+			"label": "Overlay Credit",
+			"fieldtype": "Check",
+			"insert_after": "allocated_percentage",
+			# only an Opportunity's team has overlay rows: a Customer's or an order's team is ERPNext's,
+			# whose rows all count toward its 100 %
+			"depends_on": 'eval:doc.parenttype == "Opportunity"',
+			"description": "Counts for credit (for example a specialist) but not toward the 100 % of the "
+			"revenue rows. Stays on the Opportunity: not copied to the Customer or the Sales Order.",
+		},
 	],
 	"Sales Stage": [
 		{
@@ -99,6 +180,15 @@ CUSTOM_FIELDS = {
 			"insert_after": "stage_name",
 			"in_list_view": 1,
 			"description": "Opportunities at this stage take this probability unless one was typed for them.",
+		},
+		{
+			"fieldname": "forecast_category",
+			"label": "Forecast Category",
+			"fieldtype": "Select",
+			"options": "Pipeline\nBest Case\nCommit\nClosed\nOmitted",
+			"insert_after": "probability",
+			"in_list_view": 1,
+			"description": "Opportunities at this stage take this forecast category unless one was chosen for them.",
 		},
 	],
 	"Sales Order": [
@@ -113,6 +203,9 @@ CUSTOM_FIELDS = {
 			"in_standard_filter": 1,
 		},
 	],
+	"Lead": DEAL_KEY_FIELDS,
+	"Customer": DEAL_KEY_FIELDS,
+	"Prospect": DEAL_KEY_FIELDS,
 	"Sales Partner": [
 		{
 			"fieldname": "partner_kind",
@@ -151,4 +244,17 @@ DEFAULT_STAGE_PROBABILITIES = {
 	"Perception Analysis": 60,
 	"Proposal/Price Quote": 70,
 	"Negotiation/Review": 80,
+}
+
+# The forecast category of those stages (set only where a site has none yet): early stages are Pipeline,
+# a quoted deal is Best Case, one in negotiation Commit.
+DEFAULT_STAGE_FORECAST_CATEGORIES = {
+	"Prospecting": "Pipeline",
+	"Qualification": "Pipeline",
+	"Needs Analysis": "Pipeline",
+	"Value Proposition": "Pipeline",
+	"Identifying Decision Makers": "Pipeline",
+	"Perception Analysis": "Pipeline",
+	"Proposal/Price Quote": "Best Case",
+	"Negotiation/Review": "Commit",
 }

@@ -12,13 +12,14 @@ from frappe.utils import nowdate
 
 from opportunity_crm.crm.atomic import atomic
 from opportunity_crm.crm.audit import record_conversion
+from opportunity_crm.crm.deal_expiry import convert_registrations
 from opportunity_crm.crm.party_links import copy_links
 from opportunity_crm.crm.rules import (
-	add_sales_person,
 	ensure_customer_has_no_other_opportunity,
 	ensure_opportunity_has_no_other_customer,
 	require_address_and_contact,
 )
+from opportunity_crm.crm.sales_team import give_team_to_customer
 from opportunity_crm.exceptions import OpportunityRuleError
 
 
@@ -117,8 +118,8 @@ def prepare_customer_link(customer) -> None:
 		customer.lead_name = opportunity.party_name
 	if opportunity.sales_partner and not customer.default_sales_partner:
 		customer.default_sales_partner = opportunity.sales_partner
-	if opportunity.sales_person:
-		add_sales_person(customer, opportunity.sales_person)  # only while that person is enabled
+	# its split credit (revenue rows) or its Sales Person, only while those people are enabled
+	give_team_to_customer(customer, opportunity.name, opportunity.sales_person)
 
 	customer.flags.opportunity_crm_link_to = opportunity.name
 
@@ -151,3 +152,4 @@ def mark_converted(opportunity: str) -> None:
 		.where((table.name == opportunity) & table.converted_on.isnull())
 		.run()
 	)
+	convert_registrations(opportunity)  # a partner's approved Deal Registration of it is Converted

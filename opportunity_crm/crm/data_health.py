@@ -16,6 +16,7 @@ from frappe import _
 
 from opportunity_crm.crm.atomic import atomic
 from opportunity_crm.crm.party_links import LINKED_DOCTYPES, copy_links, count_linked_records
+from opportunity_crm.crm.sales_team import CLOSED_STATUSES, required_fields
 from opportunity_crm.exceptions import InvalidArgumentError
 from opportunity_crm.permissions import match_condition
 from opportunity_crm.setup import install
@@ -24,7 +25,14 @@ LEAD_OPPORTUNITIES = "Lead with several Opportunities"
 MISSING_ADDRESS_OR_CONTACT = "Opportunity without Address or Contact"
 CUSTOMER_CLAIMED = "Customer claimed by several Opportunities"
 ORDER_FOR_OTHER_CUSTOMER = "Sales Order for another Customer's Opportunity"
-PROBLEMS = (LEAD_OPPORTUNITIES, MISSING_ADDRESS_OR_CONTACT, CUSTOMER_CLAIMED, ORDER_FOR_OTHER_CUSTOMER)
+MISSING_OWNER = "Open Opportunity without a required Sales Person or Sales Partner"
+PROBLEMS = (
+	LEAD_OPPORTUNITIES,
+	MISSING_ADDRESS_OR_CONTACT,
+	CUSTOMER_CLAIMED,
+	ORDER_FOR_OTHER_CUSTOMER,
+	MISSING_OWNER,
+)
 
 # Action keys, each a method of opportunity_crm.api
 MERGE_LEAD_OPPORTUNITY = "merge_lead_opportunity"
@@ -61,6 +69,7 @@ def get_problems(company: str | None = None, problem: str | None = None, limit: 
 		MISSING_ADDRESS_OR_CONTACT: address_and_contact_problems,
 		CUSTOMER_CLAIMED: customer_claim_problems,
 		ORDER_FOR_OTHER_CUSTOMER: sales_order_problems,
+		MISSING_OWNER: missing_owner_problems,
 	}
 	rows, truncated = [], []
 	for name in [problem] if problem else PROBLEMS:
@@ -492,6 +501,55 @@ def sales_order_problems(company: str | None, limit: int) -> tuple[list[frappe._
 				resolution=_(
 					"Amend it for Customer {0} (cancel, amend), or take it out of Opportunity {1}: an order of Customer {2} belongs to an Opportunity of Customer {2}."
 				).format(r.opportunity_customer, r.opportunity, r.customer),
+			)
+		)
+	return rows[:limit], len(found) > limit
+
+
+# e. An open Opportunity without the Sales Person / Sales Partner the settings require -------------------
+
+
+def missing_owner_problems(company: str | None, limit: int) -> tuple[list[frappe._dict], bool]:
+	"""Open Opportunities (not Lost, Closed or Converted) that lack a Sales Person while Opportunity CRM
+	Settings ▸ Require Sales Person is on, or a Sales Partner while Require Sales Partner is on: history,
+	which the setting lists and does not block (`sales_team.require_sales_person_and_partner`). Nothing
+	while both settings are off. Newest first, walking the primary key."""
+	required = dict(required_fields())
+	if not required or not can_read("Opportunity"):
+		return [], False
+	lacking = " or ".join(f"ifnull(`tabOpportunity`.`{fieldname}`, '') = ''" for fieldname in required)
+	found = frappe.db.sql(
+		f"""
+		select `tabOpportunity`.`name`, `tabOpportunity`.`status`, `tabOpportunity`.`company`,
+			`tabOpportunity`.`sales_person`, `tabOpportunity`.`sales_partner`,
+			`tabOpportunity`.`opportunity_from`, `tabOpportunity`.`party_name`
+		from `tabOpportunity`
+		where `tabOpportunity`.`status` not in %(closed)s and ({lacking})
+			{"and `tabOpportunity`.`company` = %(company)s" if company else ""}
+			{condition("Opportunity")}
+		order by `tabOpportunity`.`name` desc
+		limit %(limit)s
+		""",
+		{"company": company, "limit": limit + 1, "closed": CLOSED_STATUSES},
+		as_dict=True,
+	)
+	rows = []
+	for r in found:
+		missing = [_(label) for fieldname, label in required.items() if not r.get(fieldname)]
+		rows.append(
+			row(
+				MISSING_OWNER,
+				"Opportunity",
+				r.name,
+				status=_(r.status),
+				company=r.company,
+				related=related((r.opportunity_from, r.party_name)),
+				details=_(
+					"It has no {0}, which Opportunity CRM Settings require on every open Opportunity."
+				).format(_(" and no ").join(missing)),
+				resolution=_(
+					"Set its {0} on the Opportunity (for a Sales Person, also Opportunity list ▸ Actions ▸ Reassign Sales Person), or close it or set it Lost."
+				).format(_(" and its ").join(missing)),
 			)
 		)
 	return rows[:limit], len(found) > limit

@@ -9,10 +9,10 @@ from opportunity_crm.crm.customer_conversion import link_party_customer
 from opportunity_crm.crm.rules import (
 	ensure_same_company,
 	get_opportunity_customer,
-	is_active_sales_person,
 	opportunity_values,
 	require_address_and_contact,
 )
+from opportunity_crm.crm.sales_team import give_team_to_order
 from opportunity_crm.exceptions import OpportunityMismatchError
 
 CHECKED_FIELDS = ("opportunity", "customer", "company")
@@ -101,13 +101,12 @@ def check_opportunity(doc, quotations_opportunity: str | None) -> None:
 
 
 def carry_partner_and_person(doc) -> None:
-	"""A new order takes its Opportunity's Sales Partner, and its Sales Person as the team, unless the
-	user set them; a Sales Person who left (disabled) or became a group is not put in (before ERPNext
-	computes the commission and the team's contribution)."""
+	"""A new order takes its Opportunity's Sales Partner, and its split credit (revenue rows) or its Sales
+	Person as the team, unless the order has them already; a Sales Person who left (disabled) or became a
+	group is not put in (before ERPNext computes the commission and the team's contribution)."""
 	sales_partner, sales_person = frappe.db.get_value(
 		"Opportunity", doc.opportunity, ["sales_partner", "sales_person"]
 	) or (None, None)
 	if sales_partner and not doc.sales_partner:
 		doc.sales_partner = sales_partner
-	if sales_person and not doc.get("sales_team") and is_active_sales_person(sales_person):
-		doc.append("sales_team", {"sales_person": sales_person, "allocated_percentage": 100})
+	give_team_to_order(doc, doc.opportunity, sales_person)

@@ -6,6 +6,7 @@ from opportunity_crm.crm.customer_conversion import (
 	find_opportunity_of_new_customer,
 	prepare_customer_link,
 )
+from opportunity_crm.crm.deal_keys import set_keys_from_sources
 from opportunity_crm.crm.rules import ensure_customer_stays_with_its_opportunity
 
 
@@ -32,6 +33,11 @@ def belong_to_its_opportunity(doc, method=None):
 
 	if doc.opportunity_name and doc.opportunity_name != opportunity_before:
 		prepare_customer_link(doc)
+
+
+def set_matching_keys(doc, method=None):
+	"""The keys Deal Registrations are matched on, from the name, tax id, website, e-mail and mobile."""
+	set_keys_from_sources(doc)
 
 
 def complete_the_link(doc, method=None):

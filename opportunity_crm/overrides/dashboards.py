@@ -6,13 +6,27 @@ from frappe import _
 def opportunity(data):
 	data.setdefault("non_standard_fieldnames", {})["Customer"] = "opportunity_name"
 	data.setdefault("transactions", []).append(
-		{"label": _("Opportunity CRM"), "items": ["Customer", "Sales Order"]}
+		{"label": _("Opportunity CRM"), "items": ["Customer", "Sales Order", "Deal Registration"]}
 	)
+	# the movement log (`Opportunity Movement.opportunity`, the dashboard's own fieldname)
+	data["transactions"].append({"label": _("Movements"), "items": ["Opportunity Movement"]})
+	return data
+
+
+def lead(data):
+	"""The Deal Registration the Lead was made (or reused) for (`Deal Registration.lead`)."""
+	if data.get("fieldname") != "lead":
+		data.setdefault("non_standard_fieldnames", {})["Deal Registration"] = "lead"
+	data.setdefault("transactions", []).append({"label": _("Channel"), "items": ["Deal Registration"]})
 	return data
 
 
 def sales_partner(data):
-	return add_opportunities(data, "sales_partner")
+	data = add_opportunities(data, "sales_partner")
+	if data["fieldname"] != "sales_partner":
+		data.setdefault("non_standard_fieldnames", {})["Deal Registration"] = "sales_partner"
+	data["transactions"].insert(1, {"label": _("Channel"), "items": ["Deal Registration"]})
+	return data
 
 
 def sales_person(data):

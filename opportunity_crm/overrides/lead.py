@@ -1,6 +1,7 @@
 import frappe
 
 from opportunity_crm.crm import merges
+from opportunity_crm.crm.deal_keys import set_keys_from_sources
 
 
 def show_its_opportunity(doc, method=None):
@@ -12,3 +13,8 @@ def show_its_opportunity(doc, method=None):
 
 def refuse_merges_that_break_a_rule(doc, method=None, old=None, new=None, merge=False):
 	merges.check_lead_merge(doc, old, new, merge)
+
+
+def set_matching_keys(doc, method=None):
+	"""The keys Deal Registrations are matched on, from the company name, e-mail, website and phone."""
+	set_keys_from_sources(doc)

@@ -2,10 +2,11 @@
 
 import frappe
 
-from opportunity_crm.crm import intake, merges
+from opportunity_crm.crm import intake, merges, movement, sales_team
 from opportunity_crm.crm.audit import record_conversion
 from opportunity_crm.crm.customer_conversion import link_party_customer
 from opportunity_crm.crm.field_shapes import check_document_shapes
+from opportunity_crm.crm.forecast_category import apply_stage_forecast_category, follow_status
 from opportunity_crm.crm.party_links import copy_links
 from opportunity_crm.crm.probability import apply_stage_probability
 from opportunity_crm.crm.rules import (
@@ -33,6 +34,10 @@ def keep_customer_read_only(doc, method=None):
 	ensure_customer_is_set_by_conversion_only(doc)
 
 
+def keep_sales_person_in_its_team(doc, method=None):
+	sales_team.follow_sales_person(doc)
+
+
 # validate -----------------------------------------------------------------------------------------------
 
 
@@ -54,8 +59,20 @@ def require_an_active_individual_sales_person(doc, method=None):
 		validate_sales_person(doc.sales_person)
 
 
+def require_a_sales_team_split_of_100_percent(doc, method=None):
+	sales_team.validate_team(doc)
+
+
+def require_sales_person_and_partner_when_settings_say_so(doc, method=None):
+	sales_team.require_sales_person_and_partner(doc)
+
+
 def follow_stage_probability(doc, method=None):
 	apply_stage_probability(doc)
+
+
+def follow_stage_forecast_category(doc, method=None):
+	apply_stage_forecast_category(doc)
 
 
 def set_lead(doc, method=None) -> None:
@@ -116,6 +133,19 @@ def unlink_addresses_and_contacts(doc, method=None):
 	frappe.db.delete("Dynamic Link", {"link_doctype": "Opportunity", "link_name": doc.name})
 
 
+def forget_its_movements(doc, method=None):
+	movement.forget(doc.name)
+
+
+# on_change: after every insert, save and db_set ----------------------------------------------------------
+
+
+def log_pipeline_movement(doc, method=None):
+	"""One Opportunity Movement row per change of stage, amount, closing date, forecast category, Sales
+	Person or won/lost/closed status, in the same transaction (`opportunity_crm.crm.movement`)."""
+	movement.record_movements(doc)
+
+
 def refuse_merges_that_break_a_rule(doc, method=None, old=None, new=None, merge=False):
 	merges.check_opportunity_merge(doc, old, new, merge)
 
@@ -147,3 +177,11 @@ def conversion_refusals(doc) -> dict[str, str]:
 			refusals[target] = str(refusal)
 			frappe.clear_last_message()
 	return refusals
+
+
+# on_change ----------------------------------------------------------------------------------------------
+
+
+def follow_status_forecast_category(doc, method=None):
+	"""After `db_set` / `set_status` too (ERPNext's Quotation marks an Opportunity Lost or Converted so)."""
+	follow_status(doc)

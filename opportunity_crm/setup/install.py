@@ -5,9 +5,14 @@ from frappe.utils import now
 
 from opportunity_crm.constants.custom_fields import (
 	CUSTOM_FIELDS,
+	DEFAULT_STAGE_FORECAST_CATEGORIES,
 	DEFAULT_STAGE_PROBABILITIES,
 	PROPERTY_SETTERS,
 )
+from opportunity_crm.crm.deal_expiry import set_default_registration_days
+from opportunity_crm.crm.deal_keys import backfill_keys
+from opportunity_crm.crm.forecast import ensure_forecast_indexes
+from opportunity_crm.crm.forecast_category import backfill_forecast_categories
 from opportunity_crm.crm.probability import backfill_weighted_amounts
 
 
@@ -17,6 +22,13 @@ def after_install():
 	backfill_history()
 	set_default_stage_probabilities()
 	backfill_weighted_amounts()
+	set_default_stage_forecast_categories()
+	backfill_forecast_categories()
+	ensure_forecast_indexes()
+	ensure_partner_user_role()
+	ensure_deal_registration_workflow()
+	backfill_keys()
+	set_default_registration_days()
 	# New installs start with row-level access on; a site that upgrades gets the settings doctype with
 	# the switch off (its default), so nobody loses access by surprise.
 	frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)
@@ -72,6 +84,16 @@ def set_default_stage_probabilities():
 			).insert(ignore_permissions=True)
 		elif not frappe.db.get_value("Sales Stage", stage, "probability"):
 			frappe.db.set_value("Sales Stage", stage, "probability", probability, update_modified=False)
+
+
+def set_default_stage_forecast_categories():
+	"""Give ERPNext's standard Sales Stages a forecast category where the site has none (the stages exist:
+	`set_default_stage_probabilities` made the missing ones)."""
+	for stage, category in DEFAULT_STAGE_FORECAST_CATEGORIES.items():
+		if frappe.db.exists("Sales Stage", stage) and not frappe.db.get_value(
+			"Sales Stage", stage, "forecast_category"
+		):
+			frappe.db.set_value("Sales Stage", stage, "forecast_category", category, update_modified=False)
 
 
 # History: a site that had ERPNext before this app --------------------------------------------------------
@@ -358,3 +380,19 @@ def before_tests():
 	from erpnext.setup.utils import before_tests as erpnext_before_tests
 
 	erpnext_before_tests()
+	ensure_partner_user_role()
+	ensure_deal_registration_workflow()
+
+
+def ensure_deal_registration_workflow() -> None:
+	"""The role Channel Manager and the Workflow of Deal Registrations (`setup.workflow`)."""
+	from opportunity_crm.setup import workflow
+
+	workflow.ensure()
+
+
+def ensure_partner_user_role() -> None:
+	"""The role of partner users (`crm.partner_users`): a Website User's, no desk access."""
+	from opportunity_crm.crm.partner_users import ensure_role
+
+	ensure_role()

@@ -86,13 +86,41 @@ class TestPipelineReport(FrappeTestCase):
 		self.assertEqual(len(chart["data"]["labels"]), 2)
 
 	def test_each_grouping_adds_up_to_the_same_totals(self):
-		for group_by in ("Sales Partner", "Sales Person", "Sales Stage", "Company"):
+		for group_by in ("Sales Partner", "Sales Partner Kind", "Sales Person", "Sales Stage", "Company"):
 			with self.subTest(group_by=group_by):
 				rows, _columns, _chart = self.rows(group_by=group_by)
 				self.assertEqual(sum(r.count for r in rows.values()), 4)
 				self.assertEqual(sum(r.amount for r in rows.values()), 1600)
 				self.assertEqual(sum(r.weighted_amount for r in rows.values()), 550)
 				self.assertEqual(sum(r.converted for r in rows.values()), 2)
+
+	def test_grouped_by_sales_partner_kind(self):
+		frappe.db.savepoint("partner_kind")  # its Opportunities would change the others' hand counts
+		try:
+			person = make_sales_person()
+			for kind, amount, stage in (
+				("Individual", 50, "Prospecting"),
+				("Individual", 30, "Negotiation/Review"),
+				("Company", 70, "Qualification"),
+			):
+				partner = make_sales_partner(partner_kind=kind)
+				doc = frappe.get_doc(
+					"Opportunity", convert(make_lead(), sales_partner=partner, sales_person=person)
+				)
+				doc.update({"opportunity_amount": amount, "sales_stage": stage})
+				doc.save()
+			columns, data, _message, chart, _summary = execute(
+				{"company": default_company(), "sales_person": person, "group_by": "Sales Partner Kind"}
+			)
+			rows = {row.group_value: row for row in data}
+			self.assertEqual(set(rows), {"Individual", "Company"})
+			self.assertEqual((rows["Individual"].count, rows["Individual"].amount), (2, 80))
+			self.assertEqual(rows["Individual"].weighted_amount, 5 + 24)
+			self.assertEqual((rows["Company"].count, rows["Company"].amount), (1, 70))
+			self.assertEqual((columns[0]["label"], columns[0]["fieldtype"]), ("Sales Partner Kind", "Data"))
+			self.assertEqual(chart["title"], "Pipeline by Sales Partner Kind")
+		finally:
+			frappe.db.rollback(save_point="partner_kind")
 
 	def test_filters_narrow_the_rows(self):
 		rows, _columns, _chart = self.rows(group_by="Sales Stage", sales_person=self.siti)

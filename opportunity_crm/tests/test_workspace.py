@@ -35,6 +35,7 @@ class TestWorkspace(FrappeTestCase):
 				"Sales Person",
 				"Opportunity Pipeline",
 				"Opportunity Data Health",
+				"Deal Registration",
 			},
 		)
 		self.assertIn("Opportunity Pipeline", {link.link_to for link in workspace.links})

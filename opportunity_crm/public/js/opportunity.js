@@ -5,6 +5,7 @@ frappe.ui.form.on("Opportunity", {
 	},
 
 	refresh(frm) {
+		show_split_credit_columns(frm);
 		if (frm.is_new()) return;
 		link_new_addresses_and_contacts_to_opportunity(frm);
 		if (frm.doc.customer) {
@@ -26,6 +27,26 @@ frappe.ui.form.on("Opportunity", {
 		if (!frm.is_new()) link_new_addresses_and_contacts_to_opportunity(frm);
 	},
 });
+
+// The Sales Team grid of an Opportunity shows who, their share and whether it is overlay credit; the
+// order's columns (contribution to net total, commission, incentives) mean nothing on an Opportunity. Only
+// this form's copy of the Sales Team fields changes: a Customer's or an order's grid keeps ERPNext's.
+const SPLIT_CREDIT_COLUMNS = { sales_person: 5, allocated_percentage: 3, overlay: 2 };
+
+function show_split_credit_columns(frm) {
+	const grid = frm.get_field("sales_team")?.grid;
+	if (!grid) return;
+	let changed = false;
+	for (const df of frappe.meta.get_docfields("Sales Team", frm.doc.name)) {
+		const columns = SPLIT_CREDIT_COLUMNS[df.fieldname];
+		const in_list_view = columns ? 1 : 0;
+		if (df.in_list_view !== in_list_view || (columns && df.columns !== columns)) {
+			Object.assign(df, columns ? { in_list_view, columns } : { in_list_view });
+			changed = true;
+		}
+	}
+	if (changed) grid.reset_grid();
+}
 
 // The Address/Contact panel lists the Opportunity's own and its party's; "New Address" / "New Contact"
 // link to the Opportunity itself, so they show on it (erpnext#42595) and follow it to its Customer.

@@ -26,6 +26,7 @@ frappe.query_reports["Opportunity Data Health"] = {
 				"Opportunity without Address or Contact",
 				"Customer claimed by several Opportunities",
 				"Sales Order for another Customer's Opportunity",
+				"Open Opportunity without a required Sales Person or Sales Partner",
 			],
 		},
 	],

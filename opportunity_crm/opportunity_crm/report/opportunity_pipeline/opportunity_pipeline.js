@@ -1,5 +1,8 @@
+// the Opportunity's field of each group (a partner's kind is the Sales Partner's: the list cannot
+// filter on it, so its counts open nothing)
 const GROUP_FIELDS = {
 	"Sales Partner": "sales_partner",
+	"Sales Partner Kind": null,
 	"Sales Person": "sales_person",
 	"Sales Stage": "sales_stage",
 	Company: "company",
@@ -50,6 +53,7 @@ frappe.query_reports["Opportunity Pipeline"] = {
 		const formatted = default_formatter(value, row, column, data);
 		if (column.fieldname !== "count" || !data || data.group_value === undefined) return formatted;
 		const filters = frappe.query_report.get_filter_values();
+		if (GROUP_FIELDS[filters.group_by] === null) return formatted;
 		const route_options = {};
 		for (const field of ["company", "status", "sales_partner", "sales_person", "sales_stage"]) {
 			if (filters[field]) route_options[field] = filters[field];

@@ -1,5 +1,6 @@
 """Opportunity Pipeline: count, amount, weighted amount and conversions, grouped by Sales Partner, Sales
-Person, Sales Stage or Company. One query; the user's permissions (row-level access included) apply.
+Partner Kind (Individual / Company), Sales Person, Sales Stage or Company. One query; the user's
+permissions (row-level access included) apply.
 Amounts are in the company's currency: the sums of `base_opportunity_amount` and `base_weighted_amount`
 (defined once, in `opportunity_crm.crm.probability`)."""
 
@@ -9,12 +10,21 @@ from frappe.utils import flt
 
 from opportunity_crm.permissions import match_condition
 
+# Group By -> the grouped column
 GROUPS = {
-	"Sales Partner": "sales_partner",
-	"Sales Person": "sales_person",
-	"Sales Stage": "sales_stage",
-	"Company": "company",
+	"Sales Partner": "`tabOpportunity`.`sales_partner`",
+	"Sales Partner Kind": "`partner`.`partner_kind`",
+	"Sales Person": "`tabOpportunity`.`sales_person`",
+	"Sales Stage": "`tabOpportunity`.`sales_stage`",
+	"Company": "`tabOpportunity`.`company`",
 }
+# the table a group's column comes from, when it is not the Opportunity's
+GROUP_JOINS = {
+	"Sales Partner Kind": "left join `tabSales Partner` `partner` "
+	"on `partner`.`name` = `tabOpportunity`.`sales_partner`",
+}
+# a group that is not a doctype shows as text
+GROUP_FIELDTYPES = {"Sales Partner Kind": "Data"}
 FILTER_FIELDS = ("company", "status", "sales_partner", "sales_person", "sales_stage")
 
 
@@ -24,11 +34,12 @@ def execute(filters=None):
 	if group_by not in GROUPS:
 		frappe.throw(_("Group By must be one of: {0}").format(", ".join(_(g) for g in GROUPS)))
 
-	rows = get_rows(filters, GROUPS[group_by])
+	rows = get_rows(filters, group_by)
 	return get_columns(group_by), rows, None, get_chart(rows, group_by), get_summary(rows, filters)
 
 
-def get_rows(filters, group_field: str) -> list[dict]:
+def get_rows(filters, group_by: str) -> list[dict]:
+	group_column = GROUPS[group_by]
 	conditions, values = ["1=1"], {}
 	for field in FILTER_FIELDS:
 		if filters.get(field):
@@ -44,7 +55,7 @@ def get_rows(filters, group_field: str) -> list[dict]:
 	rows = frappe.db.sql(
 		f"""
 		select
-			`tabOpportunity`.`{group_field}` as `group_value`,
+			{group_column} as `group_value`,
 			count(*) as `count`,
 			sum(`tabOpportunity`.`base_opportunity_amount`) as `amount`,
 			sum(`tabOpportunity`.`base_weighted_amount`) as `weighted_amount`,
@@ -54,8 +65,9 @@ def get_rows(filters, group_field: str) -> list[dict]:
 			select distinct `opportunity` from `tabSales Order`
 			where `docstatus` < 2 and `opportunity` is not null
 		) `orders` on `orders`.`opportunity` = `tabOpportunity`.`name`
+		{GROUP_JOINS.get(group_by, "")}
 		where {" and ".join(conditions)} {match_condition("Opportunity")}
-		group by `tabOpportunity`.`{group_field}`
+		group by {group_column}
 		order by `amount` desc
 		""",
 		values,
@@ -72,8 +84,8 @@ def get_columns(group_by: str) -> list[dict]:
 		{
 			"fieldname": "group_value",
 			"label": _(group_by),
-			"fieldtype": "Link",
-			"options": group_by,
+			"fieldtype": GROUP_FIELDTYPES.get(group_by, "Link"),
+			"options": None if group_by in GROUP_FIELDTYPES else group_by,
 			"width": 220,
 		},
 		{"fieldname": "count", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},

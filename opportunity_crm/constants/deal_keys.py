@@ -1,0 +1,123 @@
+"""Plain data of the deal-registration matching keys (`opportunity_crm.crm.deal_keys`)."""
+
+# E-mail domains anyone can have: two people with a gmail.com address are not the same company.
+FREE_MAIL_DOMAINS = frozenset(
+	{
+		"gmail.com",
+		"googlemail.com",
+		"yahoo.com",
+		"yahoo.co.id",
+		"ymail.com",
+		"rocketmail.com",
+		"outlook.com",
+		"outlook.co.id",
+		"hotmail.com",
+		"hotmail.co.id",
+		"live.com",
+		"msn.com",
+		"icloud.com",
+		"me.com",
+		"mac.com",
+		"aol.com",
+		"gmx.com",
+		"gmx.net",
+		"mail.com",
+		"proton.me",
+		"protonmail.com",
+		"zoho.com",
+		"yandex.com",
+		"qq.com",
+		"163.com",
+		"126.com",
+		"rediffmail.com",
+		"telkom.net",
+		"plasa.com",
+		"indo.net.id",
+	}
+)
+
+# Public suffixes of two labels: the registrable domain of mail.acme.co.id is acme.co.id (three labels),
+# that of mail.acme.com is acme.com. A short list (Indonesia first), not the whole Public Suffix List.
+MULTI_LABEL_SUFFIXES = frozenset(
+	{
+		"co.id",
+		"ac.id",
+		"or.id",
+		"go.id",
+		"web.id",
+		"my.id",
+		"biz.id",
+		"net.id",
+		"sch.id",
+		"mil.id",
+		"desa.id",
+		"ponpes.id",
+		"co.uk",
+		"org.uk",
+		"ac.uk",
+		"com.au",
+		"net.au",
+		"org.au",
+		"co.jp",
+		"com.sg",
+		"com.my",
+		"co.nz",
+		"com.cn",
+		"co.in",
+		"com.br",
+		"co.za",
+		"com.ph",
+		"co.th",
+		"com.vn",
+		"com.hk",
+		"com.tw",
+	}
+)
+
+# Words of a company name that say its legal form, not who it is (lower case, without punctuation: "P.T."
+# and "C.V." arrive as "pt" and "cv"). Removed wherever they stand: "PT Maju Jaya (Persero) Tbk" is
+# "maju jaya".
+LEGAL_FORMS = frozenset(
+	{
+		# Indonesia
+		"pt",
+		"cv",
+		"tbk",
+		"ud",
+		"pd",
+		"persero",
+		"perseroan",
+		"terbatas",
+		"perum",
+		"firma",
+		"fa",
+		"koperasi",
+		"kop",
+		"yayasan",
+		# elsewhere
+		"ltd",
+		"limited",
+		"llc",
+		"llp",
+		"inc",
+		"incorporated",
+		"corp",
+		"corporation",
+		"co",
+		"company",
+		"plc",
+		"gmbh",
+		"ag",
+		"kg",
+		"bv",
+		"nv",
+		"sa",
+		"sarl",
+		"srl",
+		"spa",
+		"pte",
+		"sdn",
+		"bhd",
+		"pty",
+	}
+)

@@ -1,0 +1,144 @@
+"""An Opportunity's forecast category follows its Sales Stage unless chosen by hand, as its probability does
+(`opportunity_crm.crm.probability`); its status decides first.
+
+- Categories: Pipeline, Best Case, Commit (open deals), Closed (won), Omitted (never counted).
+- The status decides for finished deals, whatever the stage or a hand choice says (`status_category`):
+  Lost → Omitted; Converted (ERPNext: an ordered Quotation) or converted (the app's `converted_on`: it
+  became a Customer or got a Sales Order) → Closed; Closed without conversion → Omitted.
+- An open Opportunity takes its stage's category (`Sales Stage.forecast_category`, Pipeline when the stage
+  has none) unless one was chosen for it (`forecast_category_overridden`). Choosing the stage's value again
+  makes it follow the stage again. A reopened Opportunity follows its stage again.
+
+Where it is kept: `Opportunity.validate` (every save), `on_change` (after `db_set` / `set_status`, which
+ERPNext's Quotation uses to mark an Opportunity Lost or Converted), `Sales Stage.on_update` (set-based, as
+the probability), install and migrate (set-based backfill). Paths that write `status` or `converted_on`
+with plain SQL (the app's Customer conversion, for one) run no document event: the forecast report and the
+snapshot therefore read the category through `effective_category_sql`, the same rule in SQL, so the
+numbers never depend on whether a save ran.
+"""
+
+import frappe
+
+from opportunity_crm.crm.movement import record_set_based_change
+
+CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
+OPEN_CATEGORIES = ("Pipeline", "Best Case", "Commit")
+# What Frappe and the desk put in a new document's Select field when nothing was chosen: the first option.
+UNCHOSEN = ("", None, CATEGORIES[0])
+
+
+def status_category(status: str | None, converted_on=None) -> str | None:
+	"""The category the status imposes, or None for an open Opportunity. The one rule; the SQL twin is
+	`effective_category_sql`."""
+	if status == "Lost":
+		return "Omitted"
+	if status == "Converted" or converted_on:
+		return "Closed"
+	if status == "Closed":
+		return "Omitted"
+	return None
+
+
+def effective_category_sql(alias: str = "`tabOpportunity`") -> str:
+	"""`status_category`, else the stored category, as an SQL expression over the Opportunity `alias`."""
+	return f"""(case
+		when {alias}.`status` = 'Lost' then 'Omitted'
+		when {alias}.`status` = 'Converted' or {alias}.`converted_on` is not null then 'Closed'
+		when {alias}.`status` = 'Closed' then 'Omitted'
+		else ifnull(nullif({alias}.`forecast_category`, ''), 'Pipeline')
+	end)"""
+
+
+def stage_category(sales_stage: str | None) -> str:
+	return (
+		sales_stage and frappe.get_cached_value("Sales Stage", sales_stage, "forecast_category")
+	) or CATEGORIES[0]
+
+
+def apply_stage_forecast_category(doc) -> None:
+	"""Runs in Opportunity.validate."""
+	imposed = status_category(doc.status, doc.get("converted_on"))
+	if imposed:
+		doc.forecast_category = imposed
+		return
+
+	default = stage_category(doc.sales_stage)
+	previous = doc.get_doc_before_save()
+	if previous is None:
+		typed = doc.get("forecast_category") not in UNCHOSEN
+	elif status_category(previous.status, previous.get("converted_on")):
+		# reopened: the category it had was the status's, not a choice
+		typed = False
+		doc.forecast_category_overridden = 0
+	else:
+		typed = doc.get("forecast_category") != previous.get("forecast_category")
+	if typed:
+		doc.forecast_category_overridden = int(doc.forecast_category != default)
+	if not doc.get("forecast_category_overridden") or doc.get("forecast_category") not in CATEGORIES:
+		doc.forecast_category = default
+		doc.forecast_category_overridden = 0
+
+
+def follow_status(doc) -> None:
+	"""Runs in Opportunity.on_change: after a save (nothing to do then) and after `db_set` / `set_status`,
+	which change the status without a validate."""
+	imposed = status_category(doc.status, doc.get("converted_on"))
+	# what the row holds: a save stored this value, `db_set` changed only the status
+	stored = doc.get("forecast_category")
+	if not imposed and stored in ("Closed", "Omitted") and not doc.get("forecast_category_overridden"):
+		imposed = stage_category(doc.sales_stage)
+	if imposed and stored != imposed:
+		# not db_set: that would run on_change (and every app's handlers of it) once more
+		frappe.db.set_value("Opportunity", doc.name, "forecast_category", imposed, update_modified=False)
+		doc.forecast_category = imposed
+
+
+def follow_stage(stage, method=None) -> None:
+	"""Sales Stage.on_update: open Opportunities that follow the stage take its new category."""
+	if not stage.has_value_changed("forecast_category"):
+		return
+	opportunity = frappe.qb.DocType("Opportunity")
+	category = stage.forecast_category or CATEGORIES[0]
+	followers = (
+		(opportunity.sales_stage == stage.name)
+		& (opportunity.forecast_category_overridden == 0)
+		& opportunity.status.notin(("Lost", "Closed", "Converted"))
+		& opportunity.converted_on.isnull()
+	)
+	# the pipeline movement log: one row per Opportunity that changes, before the update
+	record_set_based_change("forecast_category", category, followers)
+	frappe.qb.update(opportunity).set(opportunity.forecast_category, category).where(followers).run()
+
+
+def backfill_forecast_categories(chunk: int = 1000) -> int:
+	"""Give every Opportunity the category its status or stage gives it (install, and the patch that added
+	the field): set-based, a commit per chunk of `chunk` Opportunities in `name` order; `modified` is left as
+	it was; a category chosen by hand stays. Return how many rows changed (a second run: none)."""
+	from opportunity_crm.setup.install import opportunity_chunks
+
+	changed = 0
+	for bounds in opportunity_chunks(chunk):
+		changed += backfill_forecast_categories_between(bounds["lo"], bounds["hi"])
+		frappe.db.commit()
+	return changed
+
+
+def backfill_forecast_categories_between(lo: str, hi: str) -> int:
+	"""One chunk of `backfill_forecast_categories`: the Opportunities named in (lo, hi]."""
+	frappe.db.sql(
+		f"""
+		update `tabOpportunity` o
+		left join `tabSales Stage` stage on stage.name = o.sales_stage
+		set o.forecast_category = case
+			when o.status = 'Lost' then 'Omitted'
+			when o.status = 'Converted' or o.converted_on is not null then 'Closed'
+			when o.status = 'Closed' then 'Omitted'
+			when o.forecast_category_overridden = 1 and o.forecast_category in %(categories)s
+				then o.forecast_category
+			else ifnull(nullif(stage.forecast_category, ''), '{CATEGORIES[0]}')
+		end
+		where o.name > %(lo)s and o.name <= %(hi)s
+		""",
+		{"lo": lo, "hi": hi, "categories": CATEGORIES},
+	)
+	return frappe.db._cursor.rowcount or 0

@@ -1,0 +1,300 @@
+"""Pipeline movement: one `Opportunity Movement` row per change of an Opportunity's Sales Stage, amount,
+expected closing date, forecast category or Sales Person, per status change to Converted (won), Lost or
+Closed, and per creation (a new deal).
+
+`record_movements(doc)` runs in Opportunity.on_change, which Frappe runs after every insert and save and
+after every `db_set` (ERPNext's Quotation and Sales Order set the status that way), so every path that
+changes these fields through the document is seen: the form, REST, the app's reassignment, ERPNext's
+declare_enquiry_lost, its auto-close job, a Sales Order's submit. It compares the document with what it was
+before the change and writes every row of one change in ONE insert, in the same transaction: a rollback of
+the change leaves no row. A save that changes none of the fields costs no query at all.
+
+Directions are decided when the row is written and stored, so that a later edit of a stage's probability
+does not rewrite history:
+- Stage: Forward / Back when the new stage's probability (`Sales Stage.probability`, the app's custom field
+  that already orders the funnel: ERPNext's stages get 10 %…80 % in funnel order) is higher / lower than
+  the old one's; a stage set where there was none is Forward, a stage removed is Back; two stages of the
+  same probability are neither.
+- Amount: Up / Down by the amount in the company's currency (the report adds those).
+- Closing Date: Pushed (later) / Pulled (earlier), when both dates are set.
+"""
+
+import frappe
+from frappe.query_builder.terms import ParameterizedValueWrapper
+from frappe.utils import flt, getdate, now_datetime
+from pypika.terms import PseudoColumn, Term
+
+from opportunity_crm.permissions import (
+	NO_OBJECTION,
+	get_restrictions,
+	opportunity_conditions,
+	opportunity_is_allowed,
+)
+
+DOCTYPE = "Opportunity Movement"
+STATE_FLAG = "opportunity_crm_movement_state"
+INSERT = object()  # marks the change that created the Opportunity
+AMOUNT_COLUMNS = ("from_amount", "to_amount", "from_base_amount", "to_base_amount")  # NOT NULL, as Currency
+# status the Opportunity reaches -> kind of the row
+STATUS_KINDS = {"Converted": "Won", "Lost": "Lost", "Closed": "Closed"}
+COLUMNS = (
+	"opportunity",
+	"company",
+	"kind",
+	"direction",
+	"moved_on",
+	"moved_by",
+	"sales_person",
+	"from_sales_person",
+	"from_stage",
+	"to_stage",
+	"from_closing_date",
+	"to_closing_date",
+	"from_forecast_category",
+	"to_forecast_category",
+	"from_status",
+	"to_status",
+	"currency",
+	"from_amount",
+	"to_amount",
+	"from_base_amount",
+	"to_base_amount",
+)
+
+
+def state_of(doc) -> dict:
+	"""The values the movement log watches, normalised (empty -> None, dates as dates, amounts as floats)."""
+	return {
+		"sales_stage": doc.get("sales_stage") or None,
+		"opportunity_amount": flt(doc.get("opportunity_amount")),
+		"base_opportunity_amount": flt(doc.get("base_opportunity_amount")),
+		"expected_closing": getdate(doc.get("expected_closing")) if doc.get("expected_closing") else None,
+		# added by the forecast (another part of the app); absent, it never changes
+		"forecast_category": doc.get("forecast_category") or None,
+		"sales_person": doc.get("sales_person") or None,
+		"status": doc.get("status") or None,
+	}
+
+
+def record_movements(doc) -> None:
+	"""Write the rows for what changed in `doc` since it was loaded (or since the last call for the same
+	change: ERPNext's `set_status` calls `db_set` twice, and each runs on_change)."""
+	if doc.flags.in_delete:
+		return  # Frappe runs on_change when deleting too
+	if doc.flags.opportunity_crm_fold_into:
+		return  # an intake's second Opportunity of a Lead, merged into the Lead's one: not a new deal
+	# Which change this is: the insert (Frappe keeps `in_insert` set while it runs on_update / on_change
+	# after one), or the save / db_set that loaded `previous_doc`.
+	previous_doc = doc.get_doc_before_save()
+	change = INSERT if doc.flags.in_insert else previous_doc
+	seen = doc.flags.get(STATE_FLAG)
+	if seen and seen[0] is change:
+		before = seen[1]
+	elif change is INSERT or previous_doc is None:
+		before = None
+	else:
+		before = state_of(previous_doc)
+	after = state_of(doc)
+	doc.flags[STATE_FLAG] = (change, after)
+	if before == after:
+		return
+	rows = changes(doc, before, after)
+	if rows:
+		insert_rows(rows)
+
+
+def changes(doc, before: dict | None, after: dict) -> list[dict]:
+	def row(kind, direction=None, **values):
+		return {
+			"kind": kind,
+			"direction": direction,
+			"sales_person": after["sales_person"],
+			"from_sales_person": before["sales_person"] if before else None,
+			**values,
+		}
+
+	common = {"opportunity": doc.name, "company": doc.get("company"), "currency": doc.get("currency")}
+	if before is None:
+		rows = [
+			row(
+				"New",
+				to_stage=after["sales_stage"],
+				to_closing_date=after["expected_closing"],
+				to_forecast_category=after["forecast_category"],
+				to_status=after["status"],
+				to_amount=after["opportunity_amount"],
+				to_base_amount=after["base_opportunity_amount"],
+			)
+		]
+		return [{**common, **r} for r in rows]
+
+	rows = []
+	if before["sales_stage"] != after["sales_stage"]:
+		rows.append(
+			row(
+				"Stage",
+				stage_direction(before["sales_stage"], after["sales_stage"]),
+				from_stage=before["sales_stage"],
+				to_stage=after["sales_stage"],
+			)
+		)
+	if before["opportunity_amount"] != after["opportunity_amount"]:
+		rows.append(
+			row(
+				"Amount",
+				up_or_down(before, after),
+				from_amount=before["opportunity_amount"],
+				to_amount=after["opportunity_amount"],
+				from_base_amount=before["base_opportunity_amount"],
+				to_base_amount=after["base_opportunity_amount"],
+			)
+		)
+	if before["expected_closing"] != after["expected_closing"]:
+		direction = None
+		if before["expected_closing"] and after["expected_closing"]:
+			direction = "Pushed" if after["expected_closing"] > before["expected_closing"] else "Pulled"
+		rows.append(
+			row(
+				"Closing Date",
+				direction,
+				from_closing_date=before["expected_closing"],
+				to_closing_date=after["expected_closing"],
+			)
+		)
+	if before["forecast_category"] != after["forecast_category"]:
+		rows.append(
+			row(
+				"Forecast Category",
+				from_forecast_category=before["forecast_category"],
+				to_forecast_category=after["forecast_category"],
+			)
+		)
+	if before["sales_person"] != after["sales_person"]:
+		rows.append(row("Sales Person"))
+	if before["status"] != after["status"] and after["status"] in STATUS_KINDS:
+		rows.append(
+			row(
+				STATUS_KINDS[after["status"]],
+				from_status=before["status"],
+				to_status=after["status"],
+				to_stage=after["sales_stage"],  # the stage it was won, lost or closed at
+			)
+		)
+	return [{**common, **r} for r in rows]
+
+
+def stage_direction(from_stage: str | None, to_stage: str | None) -> str | None:
+	if not from_stage:
+		return "Forward"
+	if not to_stage:
+		return "Back"
+	before, after = stage_probability(from_stage), stage_probability(to_stage)
+	if after == before:
+		return None
+	return "Forward" if after > before else "Back"
+
+
+def stage_probability(stage: str) -> float:
+	return flt(frappe.get_cached_value("Sales Stage", stage, "probability"))
+
+
+def up_or_down(before: dict, after: dict) -> str | None:
+	"""By the amount in the company's currency; by the Opportunity's own amount when both are equal there
+	(no exchange rate yet)."""
+	for field in ("base_opportunity_amount", "opportunity_amount"):
+		if after[field] != before[field]:
+			return "Up" if after[field] > before[field] else "Down"
+	return None
+
+
+def insert_rows(rows: list[dict]) -> None:
+	"""One INSERT for the rows of one change, through the query builder (no document per row: a log row has
+	no rules of its own, and a `Document.insert` per row would validate each of its links with a query on
+	every save of the Opportunity form). `creation`, `modified`, `owner` and `modified_by` are set as an
+	insert would set them; `name` comes from the doctype's autoincrement sequence, as `Document.insert`
+	takes it (integer keys in time order: the table grows at its end, and its indexes stay small)."""
+	moved_on, user = now_datetime(), frappe.session.user
+	table = frappe.qb.DocType(DOCTYPE)
+	columns = ("name", "creation", "modified", "owner", "modified_by", *COLUMNS)
+	query = frappe.qb.into(table).columns(*columns)
+	sequence = PseudoColumn("nextval(`opportunity_movement_id_seq`)")
+	for r in rows:
+		r.update(moved_on=moved_on, moved_by=user)
+		values = [r.get(c) for c in COLUMNS]
+		values = [0 if v is None and c in AMOUNT_COLUMNS else v for c, v in zip(COLUMNS, values, strict=True)]
+		query = query.insert(sequence, moved_on, moved_on, user, user, *values)
+	query.run()
+
+
+# field of a set-based change -> (kind, column before, column after)
+SET_BASED = {
+	"forecast_category": ("Forecast Category", "from_forecast_category", "to_forecast_category"),
+	"sales_person": ("Sales Person", "from_sales_person", "sales_person"),
+}
+
+
+def record_set_based_change(field: str, value, criterion) -> None:
+	"""For an UPDATE of `tabOpportunity` that sets `field` to `value` where `criterion` (a query-builder
+	term on `frappe.qb.DocType("Opportunity")`) holds: one row per Opportunity it will change, in ONE
+	INSERT ... SELECT. Call it right before the UPDATE, in its transaction (e.g. a Sales Stage's new
+	forecast category taken by the Opportunities that follow it)."""
+	kind, from_column, to_column = SET_BASED[field]
+	opportunity = frappe.qb.DocType("Opportunity")
+	table = frappe.qb.DocType(DOCTYPE)
+	moved_on, user = now_datetime(), frappe.session.user
+	after_person = value if field == "sales_person" else opportunity.sales_person
+	before = {
+		"name": PseudoColumn("nextval(`opportunity_movement_id_seq`)"),
+		"creation": moved_on,
+		"modified": moved_on,
+		"owner": user,
+		"modified_by": user,
+		"opportunity": opportunity.name,
+		"company": opportunity.company,
+		"kind": kind,
+		"moved_on": moved_on,
+		"moved_by": user,
+		"sales_person": after_person,
+		"from_sales_person": opportunity.sales_person,
+		from_column: opportunity[field],
+		to_column: value,
+		"currency": opportunity.currency,
+		**dict.fromkeys(AMOUNT_COLUMNS, 0),
+	}
+	changes = (opportunity[field] != value) | opportunity[field].isnull()
+	(
+		frappe.qb.into(table)
+		.columns(*before)
+		.from_(opportunity)
+		.select(*(ParameterizedValueWrapper(v) if not isinstance(v, Term) else v for v in before.values()))
+		.where(criterion & changes)
+		.run()
+	)
+
+
+def forget(opportunity: str) -> None:
+	"""A deleted Opportunity takes its movements with it."""
+	frappe.db.delete(DOCTYPE, {"opportunity": opportunity})
+
+
+# Row-level access: a movement is seen by whoever sees its Opportunity ----------------------------------
+
+
+def movement_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	conditions = opportunity_conditions(user)
+	if not conditions:
+		return ""
+	return (
+		f"`tab{DOCTYPE}`.`opportunity` in (select `tabOpportunity`.`name` from `tabOpportunity`"
+		f" where {conditions})"
+	)
+
+
+def movement_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
+	restrictions = get_restrictions(user or frappe.session.user)
+	if not restrictions:
+		return NO_OBJECTION
+	opportunity = frappe.db.get_value(
+		"Opportunity", doc.opportunity, ["name", "sales_person", "sales_partner"], as_dict=True
+	)
+	return bool(opportunity) and opportunity_is_allowed(opportunity, restrictions)

@@ -1,0 +1,202 @@
+"""Partner users: the people of a Sales Partner, as Frappe ties portal users to a party.
+
+ERPNext ties a portal user to a Customer or Supplier through a Contact with the user's e-mail linked to
+the party (Dynamic Link, `erpnext.portal.utils`). A partner user is the same for a Sales Partner:
+
+- a Website User (no desk access) with the role "Partner User" (its home page is the partner portal,
+  /partner);
+- a Contact with the user's e-mail, linked to the Sales Partner, whose `user` is the user;
+- a User Permission on that Sales Partner, applied to every doctype: Frappe's User Permissions, and the
+  app's row-level access (`opportunity_crm.permissions`), then limit whatever the user reads over REST,
+  `frappe.client` and reports to the partner's records.
+
+`partner_of(user)` is the one answer to "whose partner user is this": the Sales Partner of the user's
+User Permission, for a user with the role. A user with permissions on several partners is nobody's
+(None): the portal does not guess.
+"""
+
+import frappe
+from frappe import _
+from frappe.permissions import add_user_permission
+from frappe.utils import validate_email_address
+
+from opportunity_crm.exceptions import InvalidArgumentError, PartnerUserError
+
+ROLE = "Partner User"
+PORTAL_HOME = "/partner"
+
+
+def ensure_role() -> None:
+	"""The role "Partner User" (no desk access; home page: the partner portal). Install and tests."""
+	if frappe.db.exists("Role", ROLE):
+		return
+	frappe.get_doc({"doctype": "Role", "role_name": ROLE, "desk_access": 0, "home_page": PORTAL_HOME}).insert(
+		ignore_permissions=True
+	)
+
+
+def partner_of(user: str | None = None) -> str | None:
+	"""The Sales Partner `user` (default: the session's user) works for, or None."""
+	user = user or frappe.session.user
+	if not user or user in ("Guest", "Administrator") or ROLE not in frappe.get_roles(user):
+		return None
+	partners = set(
+		frappe.get_all(
+			"User Permission",
+			filters={"user": user, "allow": "Sales Partner", "apply_to_all_doctypes": 1},
+			pluck="for_value",
+		)
+	)
+	return partners.pop() if len(partners) == 1 else None
+
+
+def invite(
+	sales_partner: str,
+	contact: str | None = None,
+	email: str | None = None,
+	first_name: str | None = None,
+	last_name: str | None = None,
+) -> dict:
+	"""Make the person a partner user of `sales_partner`: an existing `contact`, or a new Contact with
+	`email` and `first_name` (`last_name`). Creates or reuses the Website User for the Contact's e-mail,
+	gives it the role, links the Contact to the partner, adds the User Permission and sends Frappe's
+	welcome mail to a new user. A second call changes nothing.
+
+	Returns {"user", "contact", "created": whether the user is new}."""
+	if not frappe.db.exists("Sales Partner", sales_partner):
+		frappe.throw(
+			_("sales_partner: Sales Partner {0} does not exist.").format(frappe.bold(sales_partner)),
+			frappe.DoesNotExistError,
+		)
+	if contact:
+		if not frappe.db.exists("Contact", contact):
+			frappe.throw(
+				_("contact: Contact {0} does not exist.").format(frappe.bold(contact)),
+				frappe.DoesNotExistError,
+			)
+		contact_doc = frappe.get_doc("Contact", contact)
+		email = contact_doc.email_id
+		if not email:
+			frappe.throw(
+				_(
+					"Contact {0} has no e-mail address (field email_id): a partner user logs in with it."
+				).format(frappe.bold(contact)),
+				PartnerUserError,
+			)
+	else:
+		if not email or not first_name:
+			frappe.throw(
+				_(
+					"Give a Contact (contact), or the e-mail (email) and first name (first_name) of a new one."
+				),
+				InvalidArgumentError,
+			)
+		contact_doc = None
+	email = email.strip().lower()
+	if not validate_email_address(email):
+		frappe.throw(_("email: {0} is not a valid e-mail address.").format(email), InvalidArgumentError)
+
+	user, created = ensure_user(email, sales_partner, contact_doc or frappe._dict(first_name=first_name))
+	if contact_doc is None:
+		contact_doc = find_or_make_contact(email, first_name, last_name)
+	link_contact(contact_doc, sales_partner, user)
+	if not frappe.db.exists(
+		"User Permission",
+		{"user": user, "allow": "Sales Partner", "for_value": sales_partner, "apply_to_all_doctypes": 1},
+	):
+		add_user_permission("Sales Partner", sales_partner, user, ignore_permissions=True)
+	mail_sent = created and send_welcome_mail(user)
+	return {"user": user, "contact": contact_doc.name, "created": created, "mail_sent": mail_sent}
+
+
+def send_welcome_mail(user: str) -> bool:
+	"""Frappe's welcome mail (a link to set the password), as the User form sends it; without an outgoing
+	Email Account the user is still made and the inviter is told, as Frappe does."""
+	try:
+		frappe.get_doc("User", user).send_welcome_mail_to_user()
+		return True
+	except frappe.OutgoingEmailError:
+		frappe.clear_last_message()
+		frappe.msgprint(
+			_("Please setup default outgoing Email Account from Settings > Email Account"), alert=True
+		)
+		return False
+
+
+def ensure_user(email: str, sales_partner: str, person) -> tuple[str, bool]:
+	"""(user, created): the Website User of `email`, with the role. A desk user, or a partner user of
+	another partner, is refused: a User Permission would silently cut a desk user's access, and one user
+	works for one partner."""
+	user = frappe.db.get_value("User", {"name": email}, "name") or frappe.db.get_value(
+		"User", {"email": email}, "name"
+	)
+	if not user:
+		doc = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": person.get("first_name") or email.split("@")[0],
+				"last_name": person.get("last_name"),
+				"user_type": "Website User",
+				# the mail goes after the User Permission (invite)
+				"send_welcome_email": 0,
+				"roles": [{"role": ROLE}],
+			}
+		)
+		doc.insert(ignore_permissions=True)
+		return doc.name, True
+	if frappe.db.get_value("User", user, "user_type") != "Website User":
+		frappe.throw(
+			_(
+				"{0} is a desk user (System User): invite a partner's people with their own e-mail address."
+			).format(frappe.bold(user)),
+			PartnerUserError,
+		)
+	other = other_partners(user, sales_partner)
+	if other:
+		frappe.throw(
+			_("{0} is already a partner user of {1}.").format(frappe.bold(user), frappe.bold(other[0])),
+			PartnerUserError,
+		)
+	if ROLE not in frappe.get_roles(user):
+		doc = frappe.get_doc("User", user)
+		doc.flags.ignore_permissions = True
+		doc.add_roles(ROLE)
+	return user, False
+
+
+def other_partners(user: str, sales_partner: str) -> list[str]:
+	return frappe.get_all(
+		"User Permission",
+		filters={"user": user, "allow": "Sales Partner", "for_value": ("!=", sales_partner)},
+		pluck="for_value",
+	)
+
+
+def find_or_make_contact(email: str, first_name: str, last_name: str | None):
+	from frappe.contacts.doctype.contact.contact import get_contact_name
+
+	name = get_contact_name(email)
+	if name:
+		return frappe.get_doc("Contact", name)
+	contact = frappe.get_doc({"doctype": "Contact", "first_name": first_name, "last_name": last_name})
+	contact.add_email(email, is_primary=True)
+	return contact.insert(ignore_permissions=True)
+
+
+def link_contact(contact, sales_partner: str, user: str) -> None:
+	"""Link the Contact to the partner (Dynamic Link) and to the user, where it is not yet."""
+	# fresh: a new user's insert has just updated the Contact of its e-mail (Frappe's `create_contact`)
+	contact.reload()
+	changed = False
+	if not any(
+		link.link_doctype == "Sales Partner" and link.link_name == sales_partner for link in contact.links
+	):
+		contact.append("links", {"link_doctype": "Sales Partner", "link_name": sales_partner})
+		changed = True
+	if contact.user != user:
+		contact.user = user
+		changed = True
+	if changed:
+		contact.flags.ignore_permissions = True
+		contact.save()

@@ -1,0 +1,59 @@
+// Sales Partner form: invite one of the partner's people to the partner portal (a Website User tied to
+// this partner; opportunity_crm.api.invite_partner_user).
+frappe.ui.form.on("Sales Partner", {
+	refresh(frm) {
+		if (frm.is_new() || !frm.has_perm("write")) return;
+		frm.add_custom_button(__("Invite Partner User"), () => invite_partner_user(frm));
+	},
+});
+
+function invite_partner_user(frm) {
+	const dialog = new frappe.ui.Dialog({
+		title: __("Invite Partner User"),
+		fields: [
+			{
+				fieldname: "contact",
+				fieldtype: "Link",
+				options: "Contact",
+				label: __("Contact"),
+				description: __("A Contact linked to this Sales Partner, with an e-mail address."),
+				get_query: () => ({
+					query: "frappe.contacts.doctype.contact.contact.contact_query",
+					filters: { link_doctype: "Sales Partner", link_name: frm.doc.name },
+				}),
+			},
+			{ fieldtype: "Section Break", label: __("Or a new Contact") },
+			{ fieldname: "email", fieldtype: "Data", options: "Email", label: __("Email") },
+			{ fieldname: "first_name", fieldtype: "Data", label: __("First Name") },
+			{ fieldname: "last_name", fieldtype: "Data", label: __("Last Name") },
+		],
+		primary_action_label: __("Invite"),
+		primary_action(values) {
+			if (!values.contact && !(values.email && values.first_name)) {
+				frappe.msgprint(__("Pick a Contact, or give the e-mail and first name of a new one."));
+				return;
+			}
+			const args = { sales_partner: frm.doc.name };
+			for (const key of ["contact", "email", "first_name", "last_name"]) {
+				if (values[key]) args[key] = values[key];
+			}
+			frappe.call({
+				method: "opportunity_crm.api.invite_partner_user",
+				args,
+				freeze: true,
+				callback(r) {
+					dialog.hide();
+					const result = r.message;
+					frappe.show_alert({
+						message: result.created
+							? __("{0} is invited: the welcome e-mail is on its way.", [result.user])
+							: __("{0} is a partner user of {1}.", [result.user, frm.doc.name]),
+						indicator: "green",
+					});
+					frm.reload_doc();
+				},
+			});
+		},
+	});
+	dialog.show();
+}

@@ -1,0 +1,25 @@
+"""/partner/orders: the Quotations and Sales Orders of the partner's Opportunities."""
+
+from opportunity_crm.crm import partner_portal
+
+no_cache = 1
+
+
+def get_context(context):
+	partner = partner_portal.page_context(context, "/partner/orders")
+	placed = partner_portal.orders(partner)
+	context.sections = [
+		(
+			key,
+			title,
+			[
+				{
+					**row,
+					"total": partner_portal.money(row.grand_total, row.currency),
+					"date": partner_portal.date(row.transaction_date),
+				}
+				for row in placed[key]
+			],
+		)
+		for key, title in (("quotations", "Quotations"), ("sales_orders", "Sales Orders"))
+	]

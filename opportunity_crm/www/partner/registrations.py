@@ -1,0 +1,33 @@
+"""/partner/registrations: the partner's Deal Registrations with their status, and a form to register a
+deal (opportunity_crm.api.register_deal)."""
+
+import frappe
+
+from opportunity_crm.crm import partner_portal
+
+no_cache = 1
+
+
+def get_context(context):
+	partner = partner_portal.page_context(context, "/partner/registrations")
+	context.available = partner_portal.has_registrations()
+	context.rows = [
+		{
+			**row,
+			"expected_amount": partner_portal.money(row.expected_amount, row.currency),
+			"expected_closing": partner_portal.date(row.expected_closing),
+			"protected_until": partner_portal.date(row.protected_until),
+		}
+		for row in partner_portal.registrations(partner)
+	]
+	context.items = frappe.get_all(
+		"Item",
+		filters={"is_sales_item": 1, "disabled": 0, "has_variants": 0},
+		fields=["name", "item_name"],
+		order_by="item_name",
+		limit=500,
+		ignore_permissions=True,
+	)
+	company = frappe.defaults.get_global_default("company")
+	context.default_currency = company and frappe.get_cached_value("Company", company, "default_currency")
+	context.default_country = frappe.db.get_default("country")
