@@ -21,7 +21,9 @@ from frappe import _
 from frappe.model.workflow import apply_workflow, get_transitions, get_workflow
 from frappe.utils import add_days, cint, escape_html, getdate, today
 
+from opportunity_crm.crm import deal_keys
 from opportunity_crm.crm.atomic import atomic
+from opportunity_crm.crm.partner_users import partner_of
 from opportunity_crm.exceptions import DealRegistrationError, RegistrationConflictError
 
 DOCTYPE = "Deal Registration"
@@ -44,7 +46,6 @@ INTERNAL_FIELDS = (
 	"opportunity",
 )
 DEFAULT_PROTECTION_DAYS = 90
-KEY_FIELDS = ("key_tax_id", "key_domain", "key_phone", "key_name")
 
 
 def key_label(key: str) -> str:
@@ -59,15 +60,6 @@ def key_label(key: str) -> str:
 
 def is_staff(user: str | None = None) -> bool:
 	return bool(set(frappe.get_roles(user or frappe.session.user)) & set(STAFF_ROLES))
-
-
-def partner_of(user: str) -> str | None:
-	"""The user's Sales Partner (helper module `partner_users`), or None where it is not there."""
-	try:
-		from opportunity_crm.crm.partner_users import partner_of as _partner_of
-	except ImportError:
-		return None
-	return _partner_of(user)
 
 
 # Saving ------------------------------------------------------------------------------------------------
@@ -129,12 +121,7 @@ def keep_internal_fields(doc) -> None:
 
 
 def set_keys(doc) -> None:
-	"""The four normalised keys, by `deal_keys` (the name alone until that module is there)."""
-	try:
-		from opportunity_crm.crm import deal_keys
-	except ImportError:
-		doc.key_name = fallback_company_key(doc.prospect_name)
-		return
+	"""The four normalised keys of the prospect (`deal_keys`)."""
 	deal_keys.set_keys(
 		doc,
 		tax_id=doc.tax_id,
@@ -143,14 +130,6 @@ def set_keys(doc) -> None:
 		phone=doc.contact_phone,
 		company_name=doc.prospect_name,
 	)
-
-
-def fallback_company_key(name: str | None) -> str | None:
-	import re
-
-	words = re.sub(r"[^\w\s]", " ", (name or "").lower()).split()
-	words = [w for w in words if w not in ("pt", "cv", "tbk", "ud", "persero", "ltd", "llc", "inc")]
-	return "".join(words) or None
 
 
 def check_values(doc) -> None:
@@ -195,8 +174,6 @@ def check_decision(doc) -> None:
 
 
 def protection_days() -> int:
-	if not frappe.get_meta("Opportunity CRM Settings").has_field("registration_protection_days"):
-		return DEFAULT_PROTECTION_DAYS
 	return (
 		cint(frappe.db.get_single_value("Opportunity CRM Settings", "registration_protection_days"))
 		or DEFAULT_PROTECTION_DAYS
@@ -209,45 +186,15 @@ def protection_days() -> int:
 def find_matches(doc) -> list[dict]:
 	"""Leads, Customers, open Opportunities and live registrations sharing a key with the registration
 	(`deal_keys.find_matches`, indexed look-ups), without the registration itself."""
-	keys = {field: doc.get(field) for field in KEY_FIELDS if doc.get(field)}
+	keys = {field: doc.get(field) for field in deal_keys.KEY_FIELDS if doc.get(field)}
 	if not keys:
 		return []
-	try:
-		from opportunity_crm.crm import deal_keys
-	except ImportError:
-		matches = fallback_find_matches(keys)
-	else:
-		matches = deal_keys.find_matches(keys, exclude=doc if doc.name else None)
+	matches = deal_keys.find_matches(keys, exclude=doc if doc.name else None)
 	return [
 		frappe._dict(match)
 		for match in matches
 		if not (match.get("doctype") == DOCTYPE and match.get("name") == doc.name)
 	]
-
-
-def fallback_find_matches(keys: dict) -> list[dict]:
-	"""Live registrations sharing a key (until `deal_keys` is there)."""
-	matches = []
-	for field, value in keys.items():
-		for row in frappe.get_all(
-			DOCTYPE,
-			filters={field: value, "status": ("in", ("Submitted", "Returned", "Approved"))},
-			fields=["name", "prospect_name", "status", "sales_partner", "protected_until"],
-		):
-			if row.status == "Approved" and getdate(row.protected_until) < getdate(today()):
-				continue
-			matches.append(
-				{
-					"doctype": DOCTYPE,
-					"name": row.name,
-					"title": row.prospect_name,
-					"key": field,
-					"value": value,
-					"status": row.status,
-					"sales_partner": row.sales_partner,
-				}
-			)
-	return matches
 
 
 def is_protected(match) -> bool:
@@ -365,7 +312,7 @@ def create_deal(doc) -> None:
 def reusable_lead(doc) -> str | None:
 	"""A Lead matching the registration (strongest key first) that has no Opportunity yet; or the Lead
 	holding the contact's e-mail (ERPNext keeps a Lead's e-mail unique), when it has none."""
-	order = {field: index for index, field in enumerate(KEY_FIELDS)}
+	order = {field: index for index, field in enumerate(deal_keys.KEY_FIELDS)}
 	leads = sorted(
 		(match for match in find_matches(doc) if match.doctype == "Lead"),
 		key=lambda match: order.get(
@@ -411,8 +358,6 @@ def make_lead(doc) -> str:
 			"company": doc.company,
 		}
 	)
-	if doc.tax_id and lead.meta.has_field("tax_id"):
-		lead.tax_id = doc.tax_id
 	lead.insert()
 	return lead.name
 
@@ -642,12 +587,15 @@ def result(doc) -> dict:
 # Permissions --------------------------------------------------------------------------------------------
 
 
-def has_permission(doc, ptype=None, user=None, debug=False):
+def has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	"""A partner's registrations are their own partner's, and theirs to change only while Draft or
-	Returned (the stored status: a submit changes it in the same save). Staff: Frappe's rules alone."""
+	Returned (the stored status: a submit changes it in the same save). Staff: Frappe's rules alone.
+
+	True (no objection) or False, never None: Frappe v16's `has_controller_permissions` denies on any
+	falsy answer, None included (v15 read None as "no opinion"); see `opportunity_crm.permissions`."""
 	user = user or frappe.session.user
 	if is_staff(user):
-		return None
+		return True
 	partner = partner_of(user)
 	if partner and doc.get("sales_partner") and doc.sales_partner != partner:
 		return False
@@ -655,4 +603,4 @@ def has_permission(doc, ptype=None, user=None, debug=False):
 		stored = frappe.db.get_value(DOCTYPE, doc.name, "status")
 		if stored and stored not in PARTNER_EDITABLE:
 			return False
-	return None
+	return True

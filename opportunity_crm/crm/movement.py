@@ -69,7 +69,6 @@ def state_of(doc) -> dict:
 		"opportunity_amount": flt(doc.get("opportunity_amount")),
 		"base_opportunity_amount": flt(doc.get("base_opportunity_amount")),
 		"expected_closing": getdate(doc.get("expected_closing")) if doc.get("expected_closing") else None,
-		# added by the forecast (another part of the app); absent, it never changes
 		"forecast_category": doc.get("forecast_category") or None,
 		"sales_person": doc.get("sales_person") or None,
 		"status": doc.get("status") or None,

@@ -81,10 +81,6 @@ def require_partner() -> str:
 	return partner
 
 
-def has_registrations() -> bool:
-	return bool(frappe.db.exists("DocType", "Deal Registration"))
-
-
 # reading -------------------------------------------------------------------------------------------------
 
 
@@ -95,8 +91,6 @@ def partner_opportunity_names(partner: str) -> list[str]:
 
 
 def registrations(partner: str) -> list[dict]:
-	if not has_registrations():
-		return []
 	return frappe.get_all(
 		"Deal Registration",
 		filters={"sales_partner": partner},
@@ -233,8 +227,6 @@ def register_deal(values: dict) -> dict:
 	"""A Deal Registration of the session user's partner, submitted through its Workflow (the conflict
 	check refuses a duplicate with the reason, and nothing is saved). Returns {"name", "status"}."""
 	partner = require_partner()
-	if not has_registrations():
-		frappe.throw(_("Deal registration is not available yet."), frappe.ValidationError)
 	if not isinstance(values, dict):
 		frappe.throw(_("registration must be an object of fields."), InvalidArgumentError)
 	unknown = [key for key in values if key not in (*REGISTRATION_INPUT, "items")]

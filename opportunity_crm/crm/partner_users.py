@@ -112,8 +112,12 @@ def invite(
 def send_welcome_mail(user: str) -> bool:
 	"""Frappe's welcome mail (a link to set the password), as the User form sends it; without an outgoing
 	Email Account the user is still made and the inviter is told, as Frappe does."""
+	doc = frappe.get_doc("User", user)
+	# queued, not sent inside the request: the inviter does not wait on the mail server, and a mail
+	# server that is down does not undo the invitation (Frappe's scheduler sends the Email Queue)
+	doc.flags.delay_emails = True
 	try:
-		frappe.get_doc("User", user).send_welcome_mail_to_user()
+		doc.send_welcome_mail_to_user()
 		return True
 	except frappe.OutgoingEmailError:
 		frappe.clear_last_message()

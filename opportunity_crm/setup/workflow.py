@@ -39,15 +39,12 @@ def ensure() -> None:
 
 
 def create_roles() -> None:
-	try:
-		from opportunity_crm.crm.partner_users import PORTAL_HOME, ensure_role
-	except ImportError:
-		pass
-	else:
-		ensure_role()  # "Partner User" as the partner users' module defines it (its portal home page)
-		# the DocType sync may have made the role first, without its home page
-		if not frappe.db.get_value("Role", PARTNER_USER, "home_page"):
-			frappe.db.set_value("Role", PARTNER_USER, "home_page", PORTAL_HOME)
+	from opportunity_crm.crm.partner_users import PORTAL_HOME, ensure_role
+
+	ensure_role()  # "Partner User" as the partner users' module defines it (its portal home page)
+	# the DocType sync may have made the role first, without its home page
+	if not frappe.db.get_value("Role", PARTNER_USER, "home_page"):
+		frappe.db.set_value("Role", PARTNER_USER, "home_page", PORTAL_HOME)
 	for role, desk_access in ROLES:
 		if not frappe.db.exists("Role", role):
 			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": desk_access}).insert(

@@ -169,13 +169,12 @@ class TestForecastReport(FrappeTestCase):
 		make(cls.b, "2027-03-10", 2000, cls.best)  # best case 2000, weighted 1200 (next year's March)
 		make(cls.a, "2026-03-20", 500, cls.pipeline)  # weighted 100
 		make(cls.a, "2026-03-25", 700, cls.commit, status="Lost")  # nothing
-		cls.split = frappe.get_meta("Opportunity").has_field("sales_team")
-		if cls.split:  # 60 / 40: A commit 600, weighted 480; B commit 400, weighted 320
-			doc = make(cls.a, "2026-03-15", 1000, cls.commit)
-			doc.set("sales_team", [])
-			doc.append("sales_team", {"sales_person": cls.a, "allocated_percentage": 60})
-			doc.append("sales_team", {"sales_person": cls.b, "allocated_percentage": 40})
-			doc.save()
+		# split 60 / 40: A commit 600, weighted 480; B commit 400, weighted 320
+		doc = make(cls.a, "2026-03-15", 1000, cls.commit)
+		doc.set("sales_team", [])
+		doc.append("sales_team", {"sales_person": cls.a, "allocated_percentage": 60})
+		doc.append("sales_team", {"sales_person": cls.b, "allocated_percentage": 40})
+		doc.save()
 
 		# achieved: an order of 1000 in 2026-03, 70 % A and 30 % B, through the partner
 		order = frappe.get_doc(
@@ -236,15 +235,14 @@ class TestForecastReport(FrappeTestCase):
 		)
 
 	def expected(self):
-		split = self.split
 		return {
 			self.a: {
 				"2026-03": {
 					"target": 1000,
 					"achieved": 700,
-					"commit_amount": 1000 + (600 if split else 0),
-					"best_case": 1000 + (600 if split else 0),
-					"weighted_pipeline": 800 + 100 + (480 if split else 0),
+					"commit_amount": 1000 + 600,
+					"best_case": 1000 + 600,
+					"weighted_pipeline": 800 + 100 + 480,
 				},
 				"2027-03": {
 					"target": 0,
@@ -258,9 +256,9 @@ class TestForecastReport(FrappeTestCase):
 				"2026-03": {
 					"target": 3000,
 					"achieved": 300,
-					"commit_amount": 400 if split else 0,
-					"best_case": 400 if split else 0,
-					"weighted_pipeline": 320 if split else 0,
+					"commit_amount": 400,
+					"best_case": 400,
+					"weighted_pipeline": 320,
 				},
 				"2027-03": {
 					"target": 0,
@@ -313,9 +311,9 @@ class TestForecastReport(FrappeTestCase):
 				"2026-03": {
 					"target": 500,
 					"achieved": 1000,
-					"commit_amount": 1000 + (1000 if self.split else 0),
-					"best_case": 1000 + (1000 if self.split else 0),
-					"weighted_pipeline": 900 + (800 if self.split else 0),
+					"commit_amount": 1000 + 1000,
+					"best_case": 1000 + 1000,
+					"weighted_pipeline": 900 + 800,
 				},
 				"2027-03": {
 					"target": 500 * 0,
@@ -333,8 +331,8 @@ class TestForecastReport(FrappeTestCase):
 		row = rows[self.company]
 		added = {
 			"achieved__2026_03": 1000,
-			"commit_amount__2026_03": 1000 + (1000 if self.split else 0),
-			"weighted_pipeline__2026_03": 900 + (800 if self.split else 0),
+			"commit_amount__2026_03": 1000 + 1000,
+			"weighted_pipeline__2026_03": 900 + 800,
 			"best_case__2027_03": 2000,
 			"weighted_pipeline__2027_03": 1200,
 		}
@@ -356,7 +354,7 @@ class TestForecastReport(FrappeTestCase):
 		filters = frappe._dict({**FILTERS, "company": self.company, "group_by": "Sales Person"})
 		names = forecast.opportunities_behind(filters, "Sales Person", self.team, "2026-03", "commit_amount")
 		self.assertIn(self.o1.name, names)
-		self.assertEqual(len(names), 2 if self.split else 1)
+		self.assertEqual(len(names), 2)
 		orders = forecast.orders_behind(filters, "Sales Person", self.a, "2026-03")
 		self.assertEqual(len(orders), 1)
 

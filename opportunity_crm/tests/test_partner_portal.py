@@ -24,10 +24,6 @@ from opportunity_crm.tests.factories import (
 from opportunity_crm.tests.live_server import LiveServer
 
 
-def has_registrations() -> bool:
-	return bool(frappe.db.exists("DocType", "Deal Registration"))
-
-
 def make_partner_contact(partner: str) -> tuple[str, str]:
 	"""(contact, email): a Contact of the partner with a fresh e-mail address."""
 	email = f"mitra-{frappe.generate_hash(length=10)}@example.com"
@@ -199,19 +195,18 @@ class TestPartnerPortal(FrappeTestCase):
 		sales_order.submit()
 		records["Sales Order"] = sales_order.name
 		records["Opportunity file"] = cls.attach("Opportunity", opportunity)
-		if has_registrations():
-			registration = frappe.get_doc(
-				{
-					"doctype": "Deal Registration",
-					"sales_partner": partner,
-					"partner_user": user,
-					"prospect_name": f"PT Rahasia {frappe.generate_hash(length=8)}",
-				}
-			)
-			registration.flags.ignore_permissions = True
-			registration.insert()
-			records["Deal Registration"] = registration.name
-			records["Deal Registration file"] = cls.attach("Deal Registration", registration.name)
+		registration = frappe.get_doc(
+			{
+				"doctype": "Deal Registration",
+				"sales_partner": partner,
+				"partner_user": user,
+				"prospect_name": f"PT Rahasia {frappe.generate_hash(length=8)}",
+			}
+		)
+		registration.flags.ignore_permissions = True
+		registration.insert()
+		records["Deal Registration"] = registration.name
+		records["Deal Registration file"] = cls.attach("Deal Registration", registration.name)
 		return records
 
 	@staticmethod
@@ -481,8 +476,6 @@ class TestPartnerPortal(FrappeTestCase):
 		)
 
 	def test_partners_cannot_move_or_decide_their_registrations_over_rest(self):
-		if not has_registrations():
-			self.skipTest("Deal Registration is not there yet")
 		partner, other = self.partners
 		session = self.sessions[partner]
 		name = self.records[partner]["Deal Registration"]
@@ -505,8 +498,6 @@ class TestPartnerPortal(FrappeTestCase):
 				)
 
 	def test_register_a_deal_from_the_portal(self):
-		if not has_registrations():
-			self.skipTest("Deal Registration is not there yet")
 		partner = self.partners[0]
 		prospect = f"PT Portal {frappe.generate_hash(length=8)}"
 		response = self.post(

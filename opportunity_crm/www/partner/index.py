@@ -9,7 +9,6 @@ def get_context(context):
 	partner = partner_portal.page_context(context, "/partner")
 	overview = partner_portal.dashboard(partner)
 	context.registrations = sorted(overview["registrations"].items())
-	context.has_registrations = partner_portal.has_registrations()
 	context.counts = overview
 	context.commission = [
 		{

@@ -10,7 +10,6 @@ no_cache = 1
 
 def get_context(context):
 	partner = partner_portal.page_context(context, "/partner/registrations")
-	context.available = partner_portal.has_registrations()
 	context.rows = [
 		{
 			**row,
