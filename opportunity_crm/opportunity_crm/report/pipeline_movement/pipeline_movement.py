@@ -45,15 +45,18 @@ MOVEMENT_COLUMNS = {
 }
 AMOUNT_COLUMNS = {"amount_up", "amount_down"}  # sums of (to - from) / (from - to), company currency
 
-# the open Opportunities' dates, from the movement log; `creation` for what happened before it
-STAGE_SINCE = """coalesce((
-	select max(`ms`.`moved_on`) from `tabOpportunity Movement` `ms`
-	where `ms`.`opportunity` = `tabOpportunity`.`name` and `ms`.`kind` in ('New', 'Stage')
-), `tabOpportunity`.`creation`)"""
-LAST_CHANGE = """coalesce((
-	select max(`ml`.`moved_on`) from `tabOpportunity Movement` `ml`
-	where `ml`.`opportunity` = `tabOpportunity`.`name`
-), `tabOpportunity`.`creation`)"""
+# the open Opportunities' dates, from the movement log; `creation` for what happened before it. Both come
+# from one grouped derived table, which MariaDB splits per Opportunity on the (opportunity, moved_on)
+# index ("LATERAL DERIVED"): one look-up of each open Opportunity's movements, not two correlated
+# sub-queries (benchmark 9).
+MOVEMENT_DATES = """left join (
+			select `opportunity`, max(`moved_on`) as `last_moved_on`,
+				max(case when `kind` in ('New', 'Stage') then `moved_on` end) as `stage_moved_on`
+			from `tabOpportunity Movement`
+			group by `opportunity`
+		) `dates` on `dates`.`opportunity` = `tabOpportunity`.`name`"""
+STAGE_SINCE = "coalesce(`dates`.`stage_moved_on`, `tabOpportunity`.`creation`)"
+LAST_CHANGE = "coalesce(`dates`.`last_moved_on`, `tabOpportunity`.`creation`)"
 OPEN_COLUMNS = {
 	"open_deals": "1 = 1",
 	"avg_days_in_stage": "1 = 1",
@@ -125,7 +128,10 @@ def open_from(filters) -> tuple[str, str]:
 	if filters.get("company"):
 		where += " and `tabOpportunity`.`company` = %(company)s"
 	joins = team_join(filters, "`tabOpportunity`.`sales_person`")
-	return f"`tabOpportunity`\n\t\t{joins}", f"{where} {match_condition('Opportunity')}"
+	return (
+		f"`tabOpportunity`\n\t\t{joins}\n\t\t{MOVEMENT_DATES}",
+		f"{where} {match_condition('Opportunity')}",
+	)
 
 
 def movement_rows(filters) -> list[dict]:
