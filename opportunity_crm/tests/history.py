@@ -456,6 +456,11 @@ SCHEDULED_JOBS = [
 	"erpnext.crm.doctype.email_campaign.email_campaign.send_email_to_leads_or_contacts",
 	"erpnext.crm.doctype.email_campaign.email_campaign.set_email_campaign_status",
 ]
+# the app's own jobs, on the same history
+APP_JOBS = [
+	"opportunity_crm.crm.deal_expiry.expire_registrations",
+	"opportunity_crm.crm.forecast.take_weekly_snapshot",
+]
 # ... and `erpnext.utilities.bulk_transaction.retry`, which enqueues `retry_failed_transactions`: `check` runs
 # that one as the worker would, without going through the queue.
 
@@ -468,6 +473,48 @@ ACTION_TARGETS = [
 	("ordered_beats_open", 2),
 	("replied_history", 1),
 ]
+
+
+def forecast_categories() -> dict[str, list]:
+	"""Each Opportunity's stored forecast category, and the one its status, hand choice or stage gives
+	(the rule in Python, `forecast_category`): the install's set-based backfill must agree with it."""
+	from opportunity_crm.crm.forecast_category import stage_category, status_category
+
+	return {
+		row.name: [
+			row.forecast_category,
+			status_category(row.status, row.converted_on)
+			or (
+				row.forecast_category if row.forecast_category_overridden else stage_category(row.sales_stage)
+			),
+		]
+		for row in frappe.get_all(
+			"Opportunity",
+			fields=[
+				"name",
+				"status",
+				"converted_on",
+				"sales_stage",
+				"forecast_category",
+				"forecast_category_overridden",
+			],
+		)
+	}
+
+
+def keys_missing() -> dict[str, list[str]]:
+	"""Leads, Customers and Prospects of history whose name gives a matching key that the install left
+	empty."""
+	return {
+		doctype: frappe.get_all(
+			doctype, filters={field: ("is", "set"), "key_name": ("is", "not set")}, pluck="name"
+		)
+		for doctype, field in (
+			("Lead", "company_name"),
+			("Customer", "customer_name"),
+			("Prospect", "company_name"),
+		)
+	}
 
 
 def check(seeded: dict) -> dict:
@@ -525,9 +572,12 @@ def check(seeded: dict) -> dict:
 		for name in (seeded["opportunities"][key][i] for key, i in ACTION_TARGETS)
 	}
 
+	result["forecast_categories"] = forecast_categories()
+	result["keys_missing"] = keys_missing()
+
 	result["replied_before"] = frappe.get_all("Opportunity", {"status": "Replied"}, pluck="name")
 	result["jobs"] = {}
-	for method in SCHEDULED_JOBS:
+	for method in [*SCHEDULED_JOBS, *APP_JOBS]:
 		try:
 			frappe.get_attr(method)()
 			frappe.db.commit()
@@ -564,6 +614,17 @@ def check(seeded: dict) -> dict:
 	result["statuses_after_jobs"] = {
 		name: frappe.db.get_value("Opportunity", name, "status") for name in result["replied_before"]
 	}
+	# ERPNext's auto-close sets the status with db_set: the movement log and the category follow it
+	result["after_auto_close"] = {
+		name: {
+			"movements": sorted(frappe.get_all("Opportunity Movement", {"opportunity": name}, pluck="kind")),
+			# Omitted, or Closed when it had become a Customer: never pipeline again
+			"counts_as_pipeline": frappe.db.get_value("Opportunity", name, "forecast_category")
+			in ("Pipeline", "Best Case", "Commit"),
+		}
+		for name in result["replied_before"]
+	}
+	result["snapshot_rows"] = frappe.db.count("Opportunity Forecast Snapshot")
 	result["expired_quotation_status"] = frappe.db.get_value(
 		"Quotation", seeded["expired_quotation"], "status"
 	)

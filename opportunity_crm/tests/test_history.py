@@ -156,14 +156,31 @@ class TestInstallOnHistory(FrappeTestCase):
 
 	def test_erpnexts_scheduled_jobs_run_through(self):
 		self.assertEqual(
-			self.checked["jobs"], dict.fromkeys([*history.SCHEDULED_JOBS, "retry_failed_transactions"], "ok")
+			self.checked["jobs"],
+			dict.fromkeys([*history.SCHEDULED_JOBS, *history.APP_JOBS, "retry_failed_transactions"], "ok"),
 		)
 		self.assertEqual(self.checked["error_logs"], [])
+		self.assertGreater(self.checked["snapshot_rows"], 0)  # the weekly forecast snapshot of history
 
 	def test_auto_close_closes_the_replied_history(self):
 		replied = [self.opportunities("replied_history")[1], self.opportunities("customer")[1]]
 		self.assertEqual(set(self.checked["replied_before"]), set(replied))
 		self.assertEqual(self.checked["statuses_after_jobs"], dict.fromkeys(replied, "Closed"))
+		# ERPNext's job sets the status with db_set: the movement log has the close and the category it
+		# imposes, and the forecast drops it
+		self.assertEqual(
+			self.checked["after_auto_close"],
+			{
+				name: {"movements": ["Closed", "Forecast Category"], "counts_as_pipeline": False}
+				for name in replied
+			},
+		)
+
+	def test_history_gets_its_forecast_categories_and_matching_keys(self):
+		categories = self.checked["forecast_categories"]
+		self.assertEqual(len(categories), self.seeded["counts"]["Opportunity"])
+		self.assertEqual({name: pair for name, pair in categories.items() if pair[0] != pair[1]}, {})
+		self.assertEqual(self.checked["keys_missing"], {"Lead": [], "Customer": [], "Prospect": []})
 
 	def test_the_other_jobs_did_their_work(self):
 		self.assertEqual(self.checked["expired_quotation_status"], "Expired")
