@@ -39,13 +39,18 @@ def status_category(status: str | None, converted_on=None) -> str | None:
 	return None
 
 
+def status_category_cases(alias: str) -> str:
+	"""`status_category` as the first WHEN branches of an SQL CASE over the Opportunity `alias`."""
+	return f"""when {alias}.`status` = 'Lost' then 'Omitted'
+		when {alias}.`status` = 'Converted' or {alias}.`converted_on` is not null then 'Closed'
+		when {alias}.`status` = 'Closed' then 'Omitted'"""
+
+
 def effective_category_sql(alias: str = "`tabOpportunity`") -> str:
 	"""`status_category`, else the stored category, as an SQL expression over the Opportunity `alias`."""
 	return f"""(case
-		when {alias}.`status` = 'Lost' then 'Omitted'
-		when {alias}.`status` = 'Converted' or {alias}.`converted_on` is not null then 'Closed'
-		when {alias}.`status` = 'Closed' then 'Omitted'
-		else ifnull(nullif({alias}.`forecast_category`, ''), 'Pipeline')
+		{status_category_cases(alias)}
+		else ifnull(nullif({alias}.`forecast_category`, ''), '{CATEGORIES[0]}')
 	end)"""
 
 
@@ -114,13 +119,9 @@ def backfill_forecast_categories(chunk: int = 1000) -> int:
 	"""Give every Opportunity the category its status or stage gives it (install, and the patch that added
 	the field): set-based, a commit per chunk of `chunk` Opportunities in `name` order; `modified` is left as
 	it was; a category chosen by hand stays. Return how many rows changed (a second run: none)."""
-	from opportunity_crm.setup.install import opportunity_chunks
+	from opportunity_crm.setup.install import update_in_chunks
 
-	changed = 0
-	for bounds in opportunity_chunks(chunk):
-		changed += backfill_forecast_categories_between(bounds["lo"], bounds["hi"])
-		frappe.db.commit()
-	return changed
+	return update_in_chunks(backfill_forecast_categories_between, chunk)
 
 
 def backfill_forecast_categories_between(lo: str, hi: str) -> int:
@@ -130,9 +131,7 @@ def backfill_forecast_categories_between(lo: str, hi: str) -> int:
 		update `tabOpportunity` o
 		left join `tabSales Stage` stage on stage.name = o.sales_stage
 		set o.forecast_category = case
-			when o.status = 'Lost' then 'Omitted'
-			when o.status = 'Converted' or o.converted_on is not null then 'Closed'
-			when o.status = 'Closed' then 'Omitted'
+			{status_category_cases("o")}
 			when o.forecast_category_overridden = 1 and o.forecast_category in %(categories)s
 				then o.forecast_category
 			else ifnull(nullif(stage.forecast_category, ''), '{CATEGORIES[0]}')

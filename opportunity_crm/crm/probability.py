@@ -82,13 +82,9 @@ def backfill_weighted_amounts(chunk: int = 1000) -> int:
 	"""Set both weighted amounts of every Opportunity from its amounts and probability (install, and the
 	patch that added `base_weighted_amount`): set-based, a commit per chunk of `chunk` Opportunities in
 	`name` order; `modified` is left as it was. Return how many rows changed (a second run: none)."""
-	from opportunity_crm.setup.install import opportunity_chunks
+	from opportunity_crm.setup.install import update_in_chunks
 
-	changed = 0
-	for bounds in opportunity_chunks(chunk):
-		changed += backfill_weighted_amounts_between(bounds["lo"], bounds["hi"])
-		frappe.db.commit()
-	return changed
+	return update_in_chunks(backfill_weighted_amounts_between, chunk)
 
 
 def backfill_weighted_amounts_between(lo: str, hi: str) -> int:

@@ -227,6 +227,16 @@ def add_indexes(indexes_by_doctype: dict) -> None:
 			frappe.db.add_index(doctype, list(columns), index_name)
 
 
+def update_in_chunks(update_between, size: int) -> int:
+	"""Run `update_between(lo, hi)` (a set-based UPDATE of the Opportunities named in (lo, hi], returning
+	how many rows it changed) over every Opportunity, a commit per chunk of `size`; return the total."""
+	changed = 0
+	for bounds in opportunity_chunks(size):
+		changed += update_between(bounds["lo"], bounds["hi"])
+		frappe.db.commit()
+	return changed
+
+
 def opportunity_chunks(size: int):
 	"""(lo, hi] bounds of consecutive chunks of `size` Opportunities in `name` order."""
 	lo = ""
