@@ -25,8 +25,7 @@ from collections.abc import Callable
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import frappe
-from install_history import bench
-from util import on_site, summary, table, timed_runs
+from util import drop_site, make_site, on_site, summary, table, timed_runs
 
 SITE = "bench-access.localhost"
 PERSONS, PARTNERS = 30, 20
@@ -39,27 +38,6 @@ LIST_FIELDS = [
 	"`tabOpportunity`.`weighted_amount`",
 	"`tabOpportunity`.`modified`",
 ]
-
-
-def make_site(root_password: str) -> None:
-	bench_path = os.path.dirname(os.path.abspath("."))
-	clean_db = os.path.join(bench_path, ".opportunity_crm_ci", "erpnext-clean.sql.gz")
-	if not os.path.exists(clean_db):
-		sys.exit(f"no clean ERPNext database at {clean_db}: run .ci/run once first")
-	if os.path.isdir(SITE):
-		bench("drop-site", SITE, "--force", "--no-backup", "--db-root-password", root_password)
-	bench(
-		"new-site",
-		SITE,
-		"--source_sql",
-		clean_db,
-		"--db-root-password",
-		root_password,
-		"--admin-password",
-		"admin",
-		"--mariadb-user-host-login-scope=localhost",
-	)
-	bench("--site", SITE, "install-app", "opportunity_crm")
 
 
 def make_data(count: int) -> dict:
@@ -268,7 +246,7 @@ def set_indexes(wanted: dict) -> None:
 
 def run(count: int, runs: int, keep: bool, root_password: str, reuse: bool = False) -> None:
 	if not reuse:
-		make_site(root_password)
+		make_site(SITE, root_password)
 	figures = {}
 	with on_site(SITE):
 		from opportunity_crm.setup.install import ACCESS_INDEXES
@@ -311,7 +289,7 @@ def run(count: int, runs: int, keep: bool, root_password: str, reuse: bool = Fal
 		"ratios of the medians (goal: salesperson / manager <= 1.5):\n" + "\n".join(notes),
 	)
 	if not keep:
-		bench("drop-site", SITE, "--force", "--no-backup", "--db-root-password", root_password)
+		drop_site(SITE, root_password)
 
 
 def main():

@@ -24,33 +24,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import frappe
-from install_history import bench
-from util import on_site, summary, table, timed_runs
+from util import drop_site, make_site, on_site, summary, table, timed_runs
 
 SITE = "bench-deals.localhost"
 STEP = 100_000
 REGISTRATIONS = 1000
-
-
-def make_site(root_password: str) -> None:
-	bench_path = os.path.dirname(os.path.abspath("."))
-	clean_db = os.path.join(bench_path, ".opportunity_crm_ci", "erpnext-clean.sql.gz")
-	if not os.path.exists(clean_db):
-		sys.exit(f"no clean ERPNext database at {clean_db}: run .ci/run once first")
-	if os.path.isdir(SITE):
-		bench("drop-site", SITE, "--force", "--no-backup", "--db-root-password", root_password)
-	bench(
-		"new-site",
-		SITE,
-		"--source_sql",
-		clean_db,
-		"--db-root-password",
-		root_password,
-		"--admin-password",
-		"admin",
-		"--mariadb-user-host-login-scope=localhost",
-	)
-	bench("--site", SITE, "install-app", "opportunity_crm")
 
 
 def insert_in_steps(count: int, statement: str, values: dict) -> None:
@@ -177,7 +155,7 @@ def explain(sql: str, values) -> list[str]:
 
 def run(count: int, runs: int, keep: bool, root_password: str, reuse: bool, backfill: bool) -> None:
 	if not reuse:
-		make_site(root_password)
+		make_site(SITE, root_password)
 	with on_site(SITE):
 		from opportunity_crm.crm import deal_keys
 
@@ -280,7 +258,7 @@ def run(count: int, runs: int, keep: bool, root_password: str, reuse: bool, back
 		"of 3 + 4 + 9 + 4 index look-ups." + backfill_note,
 	)
 	if not keep:
-		bench("drop-site", SITE, "--force", "--no-backup", "--db-root-password", root_password)
+		drop_site(SITE, root_password)
 
 
 def main():

@@ -35,8 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import frappe
 from frappe.utils import add_days, add_months, add_to_date, get_first_day, get_last_day, getdate, now_datetime
-from install_history import bench
-from util import on_site, summary, table, timed_runs
+from util import drop_site, make_site, on_site, summary, table, timed_runs
 
 SITE = "bench-forecast.localhost"
 TEAMS, PERSONS, PARTNERS = 3, 30, 20
@@ -57,27 +56,6 @@ MOVE_KINDS = (
 	# one in 20 each
 	+ ["Sales Person", "Won", "Lost", "Closed"]
 )
-
-
-def make_site(root_password: str) -> None:
-	bench_path = os.path.dirname(os.path.abspath("."))
-	clean_db = os.path.join(bench_path, ".opportunity_crm_ci", "erpnext-clean.sql.gz")
-	if not os.path.exists(clean_db):
-		sys.exit("no clean ERPNext database in the bench's .opportunity_crm_ci: run .ci/run once first")
-	if os.path.isdir(SITE):
-		bench("drop-site", SITE, "--force", "--no-backup", "--db-root-password", root_password)
-	bench(
-		"new-site",
-		SITE,
-		"--source_sql",
-		clean_db,
-		"--db-root-password",
-		root_password,
-		"--admin-password",
-		"admin",
-		"--mariadb-user-host-login-scope=localhost",
-	)
-	bench("--site", SITE, "install-app", "opportunity_crm")
 
 
 def esc(value) -> str:
@@ -817,7 +795,7 @@ def measure(meta: dict, runs: int, today) -> tuple[dict, dict]:
 def run(count: int, moves: int, runs: int, keep: bool, root_password: str, reuse: bool = False) -> None:
 	if not reuse:
 		began = time.perf_counter()
-		make_site(root_password)
+		make_site(SITE, root_password)
 		print(
 			f"site made from the clean ERPNext database, app installed: {time.perf_counter() - began:.0f} s"
 		)
@@ -910,7 +888,7 @@ def run(count: int, moves: int, runs: int, keep: bool, root_password: str, reuse
 		hint_rows,
 	)
 	if not keep:
-		bench("drop-site", SITE, "--force", "--no-backup", "--db-root-password", root_password)
+		drop_site(SITE, root_password)
 
 
 def main():

@@ -135,14 +135,6 @@ def state() -> dict:
 # The driver ---------------------------------------------------------------------------------------------
 
 
-def bench(*args: str) -> None:
-	done = subprocess.run(
-		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", *args], capture_output=True, text=True
-	)
-	if done.returncode:
-		sys.exit(f"bench {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-
-
 def child(mode: str, site: str, opportunities: int) -> dict:
 	done = subprocess.run(
 		[
@@ -161,25 +153,9 @@ def child(mode: str, site: str, opportunities: int) -> dict:
 
 def run(opportunities: int, root_password: str) -> dict:
 	sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-	from util import table
+	from util import make_site, table
 
-	bench_path = os.path.dirname(os.path.abspath("."))
-	clean_db = os.path.join(bench_path, ".opportunity_crm_ci", "erpnext-clean.sql.gz")
-	if not os.path.exists(clean_db):
-		sys.exit(f"no clean ERPNext database at {clean_db}: run .ci/run once first")
-	if os.path.isdir(SITE):
-		bench("drop-site", SITE, "--force", "--no-backup", "--db-root-password", root_password)
-	bench(
-		"new-site",
-		SITE,
-		"--source_sql",
-		clean_db,
-		"--db-root-password",
-		root_password,
-		"--admin-password",
-		"admin",
-		"--mariadb-user-host-login-scope=localhost",
-	)
+	make_site(SITE, root_password, install=False)  # the app comes after the history
 	generated = child("generate", SITE, opportunities)
 	installed = child("install", SITE, opportunities)
 	again = child("again", SITE, opportunities)

@@ -7,7 +7,10 @@ on both columns instead of on whichever ran second.
 """
 
 import multiprocessing
+import os
 import statistics
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 
@@ -154,3 +157,43 @@ def fmt(value) -> str:
 	if isinstance(value, int):
 		return f"{value:,}"
 	return str(value)
+
+
+# Sites of their own (the benchmarks that need millions of rows) ------------------------------------------
+
+
+def bench(*args: str) -> None:
+	"""A bench command, run as `bench` runs it from the sites folder; exits with its output if it fails."""
+	done = subprocess.run(
+		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", *args], capture_output=True, text=True
+	)
+	if done.returncode:
+		sys.exit(f"bench {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+
+
+def make_site(site: str, root_password: str, install: bool = True) -> None:
+	"""`site` afresh from the clean ERPNext database `.ci/run` keeps, with the app unless `install` is
+	False."""
+	bench_path = os.path.dirname(os.path.abspath("."))
+	clean_db = os.path.join(bench_path, ".opportunity_crm_ci", "erpnext-clean.sql.gz")
+	if not os.path.exists(clean_db):
+		sys.exit("no clean ERPNext database in the bench's .opportunity_crm_ci: run .ci/run once first")
+	drop_site(site, root_password)
+	bench(
+		"new-site",
+		site,
+		"--source_sql",
+		clean_db,
+		"--db-root-password",
+		root_password,
+		"--admin-password",
+		"admin",
+		"--mariadb-user-host-login-scope=localhost",
+	)
+	if install:
+		bench("--site", site, "install-app", "opportunity_crm")
+
+
+def drop_site(site: str, root_password: str) -> None:
+	if os.path.isdir(site):
+		bench("drop-site", site, "--force", "--no-backup", "--db-root-password", root_password)
