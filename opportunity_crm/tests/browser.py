@@ -52,5 +52,22 @@ def log_in(page, server, user: str, password: str) -> None:
 	page.wait_for_function("() => window.frappe?.session?.user && frappe.session.user !== 'Guest'")
 
 
+def open_browser(test_class, width: int = 1400, height: int = 1000) -> None:
+	"""The test site served by a LiveServer, Chromium and a page on it: `server`, `playwright`, `browser`
+	and `page` of the test class (setUpClass)."""
+	from opportunity_crm.tests.live_server import LiveServer
+
+	test_class.server = LiveServer(workers=2, statics=True).start()
+	test_class.playwright, test_class.browser = start_browser()
+	test_class.page = new_page(test_class.browser, test_class.server, width, height)
+
+
+def close_browser(test_class) -> None:
+	"""What `open_browser` started (tearDownClass)."""
+	test_class.browser.close()
+	test_class.playwright.stop()
+	test_class.server.stop()
+
+
 def screenshot(page, name: str) -> None:
 	page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"))

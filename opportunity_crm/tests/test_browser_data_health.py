@@ -12,9 +12,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
 from opportunity_crm.crm.data_health import LEAD_OPPORTUNITIES
-from opportunity_crm.tests.browser import log_in, new_page, screenshot, start_browser
+from opportunity_crm.tests.browser import close_browser, log_in, open_browser, screenshot
 from opportunity_crm.tests.factories import convert, make_lead, make_user
-from opportunity_crm.tests.live_server import LiveServer
 
 
 class TestBrowserDataHealth(FrappeTestCase):
@@ -32,15 +31,11 @@ class TestBrowserDataHealth(FrappeTestCase):
 		cls.main = convert(cls.lead)
 		frappe.db.commit()
 
-		cls.server = LiveServer(workers=2, statics=True).start()
-		cls.playwright, cls.browser = start_browser()
-		cls.page = new_page(cls.browser, cls.server, width=1920, height=900)
+		open_browser(cls, width=1920, height=900)
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.browser.close()
-		cls.playwright.stop()
-		cls.server.stop()
+		close_browser(cls)
 		frappe.db.rollback()
 		# committed records: leave no history behind for other tests
 		if frappe.db.exists("Opportunity", cls.extra):

@@ -12,9 +12,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
 from opportunity_crm.setup import workflow
-from opportunity_crm.tests.browser import log_in, new_page, screenshot, start_browser
+from opportunity_crm.tests.browser import close_browser, log_in, open_browser, screenshot
 from opportunity_crm.tests.factories import make_sales_partner, make_sales_person, make_user
-from opportunity_crm.tests.live_server import LiveServer
 from opportunity_crm.tests.test_deal_registration import make_partner_user, outgoing_email_account, prospect
 
 DOCTYPE = "Deal Registration"
@@ -42,15 +41,11 @@ class TestBrowserDealRegistration(FrappeTestCase):
 			cls.registrations.append(doc.name)
 		frappe.db.commit()
 
-		cls.server = LiveServer(workers=2, statics=True).start()
-		cls.playwright, cls.browser = start_browser()
-		cls.page = new_page(cls.browser, cls.server, width=1600, height=1000)
+		open_browser(cls, width=1600, height=1000)
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.browser.close()
-		cls.playwright.stop()
-		cls.server.stop()
+		close_browser(cls)
 		frappe.set_user("Administrator")
 		frappe.db.rollback()
 		# committed records: the deal and the registrations, so that no protected prospect stays behind

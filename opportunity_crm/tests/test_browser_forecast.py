@@ -25,7 +25,7 @@ from frappe.utils import add_days, add_months, add_to_date, get_first_day, get_l
 from frappe.utils.password import update_password
 
 from opportunity_crm.crm import forecast
-from opportunity_crm.tests.browser import log_in, new_page, screenshot, start_browser
+from opportunity_crm.tests.browser import close_browser, log_in, open_browser, screenshot
 from opportunity_crm.tests.factories import (
 	convert,
 	default_company,
@@ -38,7 +38,6 @@ from opportunity_crm.tests.factories import (
 	make_user,
 	unique,
 )
-from opportunity_crm.tests.live_server import LiveServer
 
 # ERPNext's own stages, with the app's probabilities and forecast categories
 PIPELINE, BEST_CASE, COMMIT = "Qualification", "Proposal/Price Quote", "Negotiation/Review"  # 20, 70, 80 %
@@ -62,9 +61,7 @@ class TestBrowserForecast(FrappeTestCase):
 			frappe.db.rollback()
 			cls.clean_up()
 			raise
-		cls.server = LiveServer(workers=2, statics=True).start()
-		cls.playwright, cls.browser = start_browser()
-		cls.page = new_page(cls.browser, cls.server, width=1920, height=1000)
+		open_browser(cls, width=1920, height=1000)
 
 	@classmethod
 	def make_data(cls):
@@ -180,9 +177,7 @@ class TestBrowserForecast(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.browser.close()
-		cls.playwright.stop()
-		cls.server.stop()
+		close_browser(cls)
 		frappe.db.rollback()
 		cls.clean_up()
 		super().tearDownClass()

@@ -14,9 +14,8 @@ from frappe.utils.password import update_password
 
 from opportunity_crm.crm import partner_portal
 from opportunity_crm.crm.partner_users import invite, partner_of
-from opportunity_crm.tests.browser import log_in, new_page, screenshot, start_browser
+from opportunity_crm.tests.browser import close_browser, log_in, new_page, open_browser, screenshot
 from opportunity_crm.tests.factories import make_item, make_sales_partner, make_sales_person, make_user
-from opportunity_crm.tests.live_server import LiveServer
 from opportunity_crm.tests.test_partner_portal import make_partner_contact
 
 
@@ -47,15 +46,11 @@ class TestBrowserPartner(FrappeTestCase):
 		update_password(cls.other_user, cls.password)
 		frappe.db.commit()
 
-		cls.server = LiveServer(workers=2, statics=True).start()
-		cls.playwright, cls.browser = start_browser()
-		cls.page = new_page(cls.browser, cls.server)
+		open_browser(cls)
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.browser.close()
-		cls.playwright.stop()
-		cls.server.stop()
+		close_browser(cls)
 		# free the prospect: an approved registration would protect its keys for the next 90 days
 		frappe.db.set_value(
 			"Deal Registration",

@@ -13,9 +13,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, nowdate
 from frappe.utils.password import update_password
 
-from opportunity_crm.tests.browser import log_in, new_page, screenshot, start_browser
+from opportunity_crm.tests.browser import close_browser, log_in, open_browser, screenshot
 from opportunity_crm.tests.factories import make_item, make_lead, make_sales_person, make_user
-from opportunity_crm.tests.live_server import LiveServer
 
 
 class TestBrowserWalk(FrappeTestCase):
@@ -30,15 +29,11 @@ class TestBrowserWalk(FrappeTestCase):
 		cls.successor = make_sales_person()
 		frappe.db.commit()
 
-		cls.server = LiveServer(workers=2, statics=True).start()
-		cls.playwright, cls.browser = start_browser()
-		cls.page = new_page(cls.browser, cls.server)
+		open_browser(cls)
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.browser.close()
-		cls.playwright.stop()
-		cls.server.stop()
+		close_browser(cls)
 		frappe.db.set_value("User", cls.user, "language", None)
 		frappe.db.commit()
 		super().tearDownClass()
