@@ -140,7 +140,8 @@ class TestBrowserWalk(FrappeTestCase):
 		self.wait_for_form("Opportunity", new=False)
 		page.locator('.form-tabs .nav-link:visible:has-text("Contacts")').click()
 		page.wait_for_selector(".address-box:visible >> text=Jl. Jenderal Sudirman Kav. 52")
-		page.wait_for_selector(".address-box:visible >> text=Siti Rahayu")
+		# Frappe v15's contact list draws each Contact in an .address-box, v16's in a .contact-box
+		page.wait_for_selector(":is(.address-box, .contact-box):visible >> text=Siti Rahayu")
 		self.shot("02-opportunity-addresses-and-contacts")
 
 		# a wish list item, so that a Quotation has something to quote

@@ -55,7 +55,15 @@ nasty_text = st.one_of(
 		]
 	),
 )
-json_scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), nasty_text)
+# JSON that both versions' request parsers take as it is: Frappe v15's json and v16's orjson. orjson refuses
+# NaN and Infinity (not JSON) and reads an integer outside 64 bits as a float, so neither is drawn.
+json_scalar = st.one_of(
+	st.none(),
+	st.booleans(),
+	st.integers(min_value=-(2**63), max_value=2**63 - 1),
+	st.floats(allow_nan=False, allow_infinity=False),
+	nasty_text,
+)
 json_value = st.recursive(
 	json_scalar,
 	lambda children: (
