@@ -239,17 +239,20 @@ def invite_partner_user(
 	email: str | None = None,
 	first_name: str | None = None,
 	last_name: str | None = None,
+	confirm: bool = False,
 ) -> dict:
 	"""Make a Contact of the partner (or a new one: email, first_name, last_name) a partner user: a
 	Website User with the role "Partner User", the Contact linked to the partner, a User Permission on
 	the partner, and Frappe's welcome mail (Sales Partner ▸ Invite Partner User). Returns {"user",
-	"contact", "created"}; a second call changes nothing."""
+	"contact", "created"}; a second call changes nothing. The e-mail of a desk user, another partner's
+	user or a Customer's or Supplier's person is refused (417, `InviteConfirmationError`, saying who it
+	is) unless `confirm` is 1."""
 	from opportunity_crm.crm import partner_users
 
 	require_record("Sales Partner", sales_partner, "sales_partner", "write")
 	if contact:
 		require_record("Contact", contact, "contact", "read")
-	return partner_users.invite(sales_partner, contact, email, first_name, last_name)
+	return partner_users.invite(sales_partner, contact, email, first_name, last_name, confirm)
 
 
 @api_method()

@@ -75,3 +75,9 @@ class DealRegistrationError(OpportunityRuleError):
 class RegistrationConflictError(OpportunityRuleError):
 	"""The prospect is protected by another partner's approved Deal Registration, or the same partner
 	already has a live registration for it."""
+
+
+class InviteConfirmationError(PartnerUserError):
+	"""The invited e-mail is already someone's user elsewhere (a Customer's or Supplier's portal user, a
+	desk user, another partner's user): the invite goes ahead only when the channel manager confirms it
+	(`confirm`)."""

@@ -11,8 +11,8 @@ required_apps = ["frappe/erpnext"]
 after_install = "opportunity_crm.setup.install.after_install"
 before_uninstall = "opportunity_crm.setup.install.before_uninstall"
 before_tests = "opportunity_crm.setup.install.before_tests"
-# the Deal Registration Workflow and its roles, made like a fixture (idempotent)
-after_migrate = ["opportunity_crm.setup.install.ensure_deal_registration_workflow"]
+# no after_migrate: the Deal Registration Workflow and the roles are made at install, where missing, and a
+# site's own edits to them survive every migrate (setup/workflow.py)
 
 # ERPNext doctypes: controllers stay ERPNext's, the rules hook in here
 # ----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from frappe import _
 from frappe.permissions import add_user_permission
 from frappe.utils import validate_email_address
 
-from opportunity_crm.exceptions import InvalidArgumentError, PartnerUserError
+from opportunity_crm.exceptions import InvalidArgumentError, InviteConfirmationError, PartnerUserError
 
 ROLE = "Partner User"
 PORTAL_HOME = "/partner"
@@ -56,11 +56,17 @@ def invite(
 	email: str | None = None,
 	first_name: str | None = None,
 	last_name: str | None = None,
+	confirm: bool = False,
 ) -> dict:
 	"""Make the person a partner user of `sales_partner`: an existing `contact`, or a new Contact with
 	`email` and `first_name` (`last_name`). Creates or reuses the Website User for the Contact's e-mail,
 	gives it the role, links the Contact to the partner, adds the User Permission and sends Frappe's
 	welcome mail to a new user. A second call changes nothing.
+
+	An e-mail that is already someone's user elsewhere — a Customer's or Supplier's portal user, a desk
+	user, another partner's user — is refused with who the user is (`InviteConfirmationError`), unless
+	`confirm`: then the user also becomes this partner's (another partner's user moves: one user works for
+	one partner).
 
 	Returns {"user", "contact", "created": whether the user is new}."""
 	if not frappe.db.exists("Sales Partner", sales_partner):
@@ -96,10 +102,14 @@ def invite(
 	if not validate_email_address(email):
 		frappe.throw(_("email: {0} is not a valid e-mail address.").format(email), InvalidArgumentError)
 
-	user, created = ensure_user(email, sales_partner, contact_doc or frappe._dict(first_name=first_name))
+	user, created = ensure_user(
+		email, sales_partner, contact_doc or frappe._dict(first_name=first_name), confirm
+	)
 	if contact_doc is None:
 		contact_doc = find_or_make_contact(email, first_name, last_name)
 	link_contact(contact_doc, sales_partner, user)
+	if confirm:
+		leave_other_partners(user, contact_doc, sales_partner)
 	if not frappe.db.exists(
 		"User Permission",
 		{"user": user, "allow": "Sales Partner", "for_value": sales_partner, "apply_to_all_doctypes": 1},
@@ -127,13 +137,14 @@ def send_welcome_mail(user: str) -> bool:
 		return False
 
 
-def ensure_user(email: str, sales_partner: str, person) -> tuple[str, bool]:
-	"""(user, created): the Website User of `email`, with the role. A desk user, or a partner user of
-	another partner, is refused: a User Permission would silently cut a desk user's access, and one user
-	works for one partner."""
+def ensure_user(email: str, sales_partner: str, person, confirm: bool = False) -> tuple[str, bool]:
+	"""(user, created): the Website User of `email`, with the role. A user who is already someone's
+	elsewhere is refused unless `confirm` (`refuse_unless_confirmed`)."""
 	user = frappe.db.get_value("User", {"name": email}, "name") or frappe.db.get_value(
 		"User", {"email": email}, "name"
 	)
+	if not confirm:
+		refuse_unless_confirmed(email, user, sales_partner)
 	if not user:
 		doc = frappe.get_doc(
 			{
@@ -149,24 +160,96 @@ def ensure_user(email: str, sales_partner: str, person) -> tuple[str, bool]:
 		)
 		doc.insert(ignore_permissions=True)
 		return doc.name, True
-	if frappe.db.get_value("User", user, "user_type") != "Website User":
-		frappe.throw(
-			_(
-				"{0} is a desk user (System User): invite a partner's people with their own e-mail address."
-			).format(frappe.bold(user)),
-			PartnerUserError,
-		)
-	other = other_partners(user, sales_partner)
-	if other:
-		frappe.throw(
-			_("{0} is already a partner user of {1}.").format(frappe.bold(user), frappe.bold(other[0])),
-			PartnerUserError,
-		)
 	if ROLE not in frappe.get_roles(user):
 		doc = frappe.get_doc("User", user)
 		doc.flags.ignore_permissions = True
 		doc.add_roles(ROLE)
 	return user, False
+
+
+def refuse_unless_confirmed(email: str, user: str | None, sales_partner: str) -> None:
+	"""Refuse, saying who the person is, an e-mail that belongs elsewhere: a desk user (a User Permission on
+	the partner would also narrow what they see on the desk), another partner's user, or a Customer's or
+	Supplier's person (their Contact is linked to it: its portal user, or one it may become). Inviting
+	this partner's own user again is no question."""
+	if user and frappe.db.exists(
+		"User Permission", {"user": user, "allow": "Sales Partner", "for_value": sales_partner}
+	):
+		return
+	if user and frappe.db.get_value("User", user, "user_type") != "Website User":
+		who = _("{0} is a desk user (System User) of this site.").format(frappe.bold(user))
+	elif user and (other := other_partners(user, sales_partner)):
+		who = _("{0} is already a partner user of Sales Partner {1}.").format(
+			frappe.bold(user), frappe.bold(other[0])
+		)
+	elif party := portal_party(email, user):
+		who = (
+			_("{0} is a portal user of {1} {2}.") if user else _("{0} is the e-mail of a contact of {1} {2}.")
+		).format(frappe.bold(email), _(party.link_doctype), frappe.bold(party.link_name))
+	else:
+		return
+	frappe.throw(
+		who
+		+ " "
+		+ _(
+			"Invite a partner's people with their own e-mail address; to make this user a partner user of "
+			"{0} anyway, confirm the invitation (confirm)."
+		).format(frappe.bold(sales_partner)),
+		InviteConfirmationError,
+		title=_("Confirm the invitation"),
+	)
+
+
+def portal_party(email: str, user: str | None = None):
+	"""The Customer or Supplier a Contact of `email` (or of `user`) is linked to — ERPNext's tie of a portal
+	user to its party — or None."""
+	contacts = set(frappe.get_all("Contact Email", filters={"email_id": email}, pluck="parent"))
+	if user:
+		contacts |= set(frappe.get_all("Contact", filters={"user": user}, pluck="name"))
+	if not contacts:
+		return None
+	return frappe.db.get_value(
+		"Dynamic Link",
+		{
+			"parenttype": "Contact",
+			"parent": ("in", list(contacts)),
+			"link_doctype": ("in", ("Customer", "Supplier")),
+		},
+		["link_doctype", "link_name"],
+		as_dict=True,
+		order_by="link_doctype, link_name",
+	)
+
+
+def leave_other_partners(user: str, contact, sales_partner: str) -> None:
+	"""A confirmed invite moves another partner's user: its User Permissions on other partners go, and its
+	Contact is no longer linked to them."""
+	for name in frappe.get_all(
+		"User Permission",
+		filters={"user": user, "allow": "Sales Partner", "for_value": ("!=", sales_partner)},
+		pluck="name",
+	):
+		frappe.delete_doc("User Permission", name, ignore_permissions=True, force=True)
+	contact.reload()
+	kept = [
+		link
+		for link in contact.links
+		if not (link.link_doctype == "Sales Partner" and link.link_name != sales_partner)
+	]
+	if len(kept) != len(contact.links):
+		contact.set("links", kept)
+		contact.flags.ignore_permissions = True
+		contact.save()
+
+
+def remove_partner_user_permissions() -> None:
+	"""Uninstall: the User Permissions on Sales Partners that invitations gave partner users (the users and
+	their Contacts stay: people, their history; without the role they see nothing)."""
+	users = frappe.get_all("Has Role", filters={"role": ROLE, "parenttype": "User"}, pluck="parent")
+	if users:
+		frappe.db.delete(
+			"User Permission", {"user": ("in", users), "allow": "Sales Partner", "apply_to_all_doctypes": 1}
+		)
 
 
 def other_partners(user: str, sales_partner: str) -> list[str]:

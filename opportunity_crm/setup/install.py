@@ -27,6 +27,7 @@ def after_install():
 	ensure_forecast_indexes()
 	ensure_partner_user_role()
 	ensure_deal_registration_workflow()
+	grant_role_permissions()
 	backfill_keys()
 	set_default_registration_days()
 	# New installs start with row-level access on; a site that upgrades gets the settings doctype with
@@ -35,7 +36,15 @@ def after_install():
 
 
 def before_uninstall():
+	"""Take away what install made (README, "Install"): the custom fields and property setters, the rules
+	given to roles, the partner users' User Permissions, the Workflow and the roles."""
+	from opportunity_crm.crm.partner_users import remove_partner_user_permissions
+	from opportunity_crm.setup import role_permissions, workflow
+
 	delete_custom_fields()
+	role_permissions.revoke()
+	remove_partner_user_permissions()
+	workflow.remove()
 
 
 def create_custom_fields():
@@ -395,7 +404,7 @@ def before_tests():
 
 
 def ensure_deal_registration_workflow() -> None:
-	"""The role Channel Manager and the Workflow of Deal Registrations (`setup.workflow`)."""
+	"""The role Channel Manager and the Workflow of Deal Registrations (`setup.workflow`), where missing."""
 	from opportunity_crm.setup import workflow
 
 	workflow.ensure()
@@ -406,3 +415,11 @@ def ensure_partner_user_role() -> None:
 	from opportunity_crm.crm.partner_users import ensure_role
 
 	ensure_role()
+
+
+def grant_role_permissions() -> None:
+	"""What the Channel Manager may do on ERPNext's doctypes, read on Workflow (`setup.role_permissions`);
+	install and the patch of the same name."""
+	from opportunity_crm.setup import role_permissions
+
+	role_permissions.grant()

@@ -37,23 +37,40 @@ function invite_partner_user(frm) {
 			for (const key of ["contact", "email", "first_name", "last_name"]) {
 				if (values[key]) args[key] = values[key];
 			}
-			frappe.call({
-				method: "opportunity_crm.api.invite_partner_user",
-				args,
-				freeze: true,
-				callback(r) {
-					dialog.hide();
-					const result = r.message;
-					frappe.show_alert({
-						message: result.created
-							? __("{0} is invited: the welcome e-mail is on its way.", [result.user])
-							: __("{0} is a partner user of {1}.", [result.user, frm.doc.name]),
-						indicator: "green",
-					});
-					frm.reload_doc();
-				},
-			});
+			send_invite(frm, dialog, args);
 		},
 	});
 	dialog.show();
+}
+
+// The e-mail of someone who is already a user elsewhere (a desk user, another partner's user, a Customer's
+// or Supplier's person) is refused with who it is: the channel manager reads it and confirms, or not.
+function send_invite(frm, dialog, args) {
+	frappe.call({
+		method: "opportunity_crm.api.invite_partner_user",
+		args,
+		freeze: true,
+		error_handlers: {
+			InviteConfirmationError(r) {
+				const messages = JSON.parse(r._server_messages || "[]").map(
+					(m) => JSON.parse(m).message
+				);
+				frappe.confirm(
+					messages.join("<br>") + "<br><br>" + __("Invite this user anyway?"),
+					() => send_invite(frm, dialog, { ...args, confirm: 1 })
+				);
+			},
+		},
+		callback(r) {
+			dialog.hide();
+			const result = r.message;
+			frappe.show_alert({
+				message: result.created
+					? __("{0} is invited: the welcome e-mail is on its way.", [result.user])
+					: __("{0} is a partner user of {1}.", [result.user, frm.doc.name]),
+				indicator: "green",
+			});
+			frm.reload_doc();
+		},
+	});
 }

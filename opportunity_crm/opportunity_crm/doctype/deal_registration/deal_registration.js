@@ -1,6 +1,8 @@
 // Deal Registration: the Workflow's actions (Actions menu) are Frappe's own. A channel manager's decision
 // (Approve, Reject, Return) asks for its Sales Person and reason in a dialog and goes through
-// opportunity_crm.api, which applies the same action with them, all or nothing.
+// opportunity_crm.api, which applies the same action with them, all or nothing. (Frappe v16's menu first
+// reads the Workflow's `enable_action_confirmation`: the roles that act here have read on Workflow,
+// setup/role_permissions.py.)
 
 const DECISION_METHODS = {
 	Approve: "opportunity_crm.api.approve_deal_registration",
@@ -11,7 +13,6 @@ const DECISION_METHODS = {
 frappe.ui.form.on("Deal Registration", {
 	refresh(frm) {
 		show_conflicts(frm);
-		add_own_action_buttons(frm);
 		for (const [label, doctype, name] of [
 			[__("Lead"), "Lead", frm.doc.lead],
 			[__("Opportunity"), "Opportunity", frm.doc.opportunity],
@@ -30,32 +31,6 @@ frappe.ui.form.on("Deal Registration", {
 		return new Promise(() => ask_decision(frm, action));
 	},
 });
-
-// Frappe v16 reads the Workflow's `enable_action_confirmation` (frappe.client.get_value) before it applies
-// any action, which needs read permission on Workflow: only System Managers have it, so every other
-// user's click stops there ("No permission for Workflow"). For them the form offers the same actions as
-// its own buttons, through opportunity_crm.api; v15 has no such read, and its Actions menu is enough.
-function add_own_action_buttons(frm) {
-	if (frm.is_new() || cint(frappe.boot.versions.frappe) < 16 || frappe.model.can_read("Workflow")) return;
-	frappe.xcall("frappe.model.workflow.get_transitions", { doc: frm.doc }).then((transitions) => {
-		for (const action of new Set(transitions.map((t) => t.action))) {
-			frm.add_custom_button(
-				__(action),
-				() =>
-					DECISION_METHODS[action]
-						? ask_decision(frm, action)
-						: frappe
-								.call({
-									method: "opportunity_crm.api.submit_deal_registration",
-									args: { name: frm.doc.name },
-									freeze: true,
-								})
-								.then(() => frm.reload_doc()),
-				__("Actions")
-			);
-		}
-	});
-}
 
 function ask_decision(frm, action) {
 	const approving = action === "Approve";

@@ -1,0 +1,94 @@
+"""What the app's roles may do on Frappe's and ERPNext's doctypes: Custom DocPerm records, as the Role
+Permissions Manager makes them (ERPNext's doctype files are never edited).
+
+A channel team is often one person with the role Channel Manager alone. `GRANTS` gives it exactly what the
+channel's flows need, and read on Workflow to the roles that act on the Deal Registration form:
+
+- invite a partner's people (Sales Partner ▸ Invite Partner User): write on the Sales Partner, read on the
+  Contact picked in the dialog;
+- decide (approve, reject, return): the approval makes or reuses the Lead and converts it into the
+  Opportunity of a Sales Person (create, write on Lead and Opportunity; read on Sales Person), which links
+  the Lead's Contact and Address to the Opportunity (write on them, `crm/party_links.py`);
+- follow the channel: the partners, their Leads and Opportunities in lists and reports (read, report);
+- Frappe v16's form reads `Workflow.enable_action_confirmation` (`frappe.client.get_value`) before it
+  applies any Workflow action: without read on Workflow the Actions menu does nothing.
+
+`grant()` runs at install and by a patch (once: a rule the site later changes or deletes stays so);
+`revoke()` at uninstall takes away the rows `grant()` made and, where a doctype's custom rules are then only
+the copy of its standard ones that Frappe made for them (`setup_custom_perms`), that copy too, so the
+doctype is back on its standard rules.
+"""
+
+import frappe
+from frappe.permissions import rights as RIGHTS
+from frappe.permissions import setup_custom_perms
+
+from opportunity_crm.setup.workflow import CHANNEL_MANAGER, ROLES
+
+SALES_MANAGER = "Sales Manager"
+
+# doctype → role → the rights given at permission level 0
+GRANTS = {
+	"Sales Partner": {CHANNEL_MANAGER: ("read", "write", "report", "print", "email")},
+	"Contact": {CHANNEL_MANAGER: ("read", "write")},
+	"Address": {CHANNEL_MANAGER: ("read", "write")},
+	"Sales Person": {CHANNEL_MANAGER: ("read",)},
+	"Lead": {CHANNEL_MANAGER: ("read", "write", "create", "report", "print", "email")},
+	"Opportunity": {CHANNEL_MANAGER: ("read", "write", "create", "report", "print", "email")},
+	"Workflow": {CHANNEL_MANAGER: ("read",), SALES_MANAGER: ("read",)},
+}
+
+RULE_KEYS = ("role", "permlevel", "if_owner", *RIGHTS)
+
+
+def grant() -> None:
+	"""A Custom DocPerm for each (doctype, role) of GRANTS that has no rule at level 0 yet."""
+	for doctype, roles in GRANTS.items():
+		for role, rights in roles.items():
+			if rule(doctype, role):
+				continue  # the site's rule (or the standard one copied), as it is
+			setup_custom_perms(doctype)  # the doctype's standard rules first, else they would stop applying
+			if rule(doctype, role):
+				continue
+			frappe.get_doc(
+				{
+					"doctype": "Custom DocPerm",
+					"parent": doctype,
+					"role": role,
+					"permlevel": 0,
+					"if_owner": 0,
+					**{right: int(right in rights) for right in RIGHTS},
+				}
+			).insert(ignore_permissions=True)
+		frappe.clear_cache(doctype=doctype)
+
+
+def revoke() -> None:
+	"""Uninstall: the rules `grant()` made (a rule of another role that the site changed since stays; the
+	app's own roles go with all their rules), then the copy of standard rules nothing else needs."""
+	app_roles = {role for role, _desk_access in ROLES}
+	for doctype, roles in GRANTS.items():
+		for role, rights in roles.items():
+			name = rule(doctype, role)
+			if name and (role in app_roles or granted_rights(name) == set(rights)):
+				frappe.delete_doc("Custom DocPerm", name, ignore_permissions=True, force=True)
+		frappe.db.delete("Custom DocPerm", {"parent": doctype, "role": ("in", list(app_roles))})
+		if rules("Custom DocPerm", doctype) == rules("DocPerm", doctype):
+			frappe.db.delete("Custom DocPerm", {"parent": doctype})
+		frappe.clear_cache(doctype=doctype)
+
+
+def rule(doctype: str, role: str) -> str | None:
+	return frappe.db.get_value(
+		"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
+	)
+
+
+def granted_rights(name: str) -> set[str]:
+	values = frappe.db.get_value("Custom DocPerm", name, list(RIGHTS), as_dict=True)
+	return {right for right in RIGHTS if values.get(right)}
+
+
+def rules(doctype_of_rules: str, doctype: str) -> list[tuple]:
+	rows = frappe.get_all(doctype_of_rules, filters={"parent": doctype}, fields=list(RULE_KEYS))
+	return sorted(tuple(str(row.get(key) or 0) for key in RULE_KEYS) for row in rows)
