@@ -1,15 +1,23 @@
+import subprocess
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import get_bench_path
 
 from opportunity_crm import api
 from opportunity_crm.constants.custom_fields import CUSTOM_FIELDS
+from opportunity_crm.crm.partner_users import invite
+from opportunity_crm.setup import role_permissions, workflow
 from opportunity_crm.setup.install import (
 	ACCESS_INDEXES,
 	after_install,
 	before_uninstall,
 	create_custom_fields,
+	delete_custom_fields,
+	ensure_deal_registration_workflow,
+	grant_role_permissions,
 )
-from opportunity_crm.tests.factories import convert, make_lead
+from opportunity_crm.tests.factories import convert, make_lead, make_sales_partner
 from opportunity_crm.tests.test_deadlocks import delete_leads
 
 
@@ -69,7 +77,9 @@ class TestInstall(FrappeTestCase):
 		links_before = frappe.db.count("Dynamic Link", {"link_name": ("in", [opportunity, customer])})
 
 		try:
-			before_uninstall()
+			# the fields only (the rest of the uninstall: test_uninstall_removes_what_install_made); the
+			# reinstall below commits
+			delete_custom_fields()
 
 			self.assertEqual(set(custom_field_rows().values()), {0})
 			for doctype, fields in CUSTOM_FIELDS.items():
@@ -127,3 +137,69 @@ class TestInstall(FrappeTestCase):
 		frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 0)
 		after_install()
 		self.assertEqual(frappe.db.get_single_value("Opportunity CRM Settings", "enable_row_level_access"), 1)
+
+	def test_a_sites_edits_to_the_workflow_and_the_rules_survive_migrate(self):
+		"""Install makes what is missing; `bench migrate` (run here as a command, on this site) leaves what
+		the site changed: a Workflow transition given to another role, a rule narrowed, a rule deleted."""
+		wf = frappe.get_doc("Workflow", workflow.WORKFLOW)
+		next(t for t in wf.transitions if t.action == "Reject").allowed = "Sales Manager"
+		wf.save(ignore_permissions=True)
+		lead_rule = role_permissions.rule("Lead", workflow.CHANNEL_MANAGER)
+		frappe.db.set_value("Custom DocPerm", lead_rule, "write", 0)
+		frappe.db.delete("Custom DocPerm", role_permissions.rule("Contact", workflow.CHANNEL_MANAGER))
+		frappe.db.commit()
+		try:
+			subprocess.run(
+				["bench", "--site", frappe.local.site, "migrate", "--skip-search-index"],
+				cwd=get_bench_path(),
+				check=True,
+				capture_output=True,
+			)
+			frappe.db.rollback()  # a fresh snapshot
+			frappe.clear_cache()
+
+			wf = frappe.get_doc("Workflow", workflow.WORKFLOW)
+			self.assertEqual(
+				[(t.action, t.allowed) for t in wf.transitions if t.state == "Submitted"],
+				[("Approve", "Channel Manager"), ("Reject", "Sales Manager"), ("Return", "Channel Manager")],
+			)
+			self.assertEqual(frappe.db.get_value("Custom DocPerm", lead_rule, "write"), 0)
+			self.assertIsNone(role_permissions.rule("Contact", workflow.CHANNEL_MANAGER))
+		finally:
+			frappe.delete_doc("Workflow", workflow.WORKFLOW, ignore_permissions=True, force=True)
+			ensure_deal_registration_workflow()
+			frappe.db.set_value("Custom DocPerm", lead_rule, "write", 1)
+			grant_role_permissions()
+			frappe.db.commit()
+
+	def test_uninstall_removes_what_install_made(self):
+		partner = make_sales_partner("Company")
+		partner_user = invite(
+			partner, email=f"mitra-{frappe.generate_hash(length=8)}@example.com", first_name="Dewi"
+		)["user"]
+		self.assertTrue(frappe.db.exists("Custom DocPerm", {"parent": "Workflow", "role": "Sales Manager"}))
+
+		try:
+			before_uninstall()
+
+			self.assertFalse(frappe.db.exists("Workflow", workflow.WORKFLOW))
+			for role, _desk_access in workflow.ROLES:
+				self.assertFalse(frappe.db.exists("Role", role), role)
+				self.assertFalse(frappe.db.exists("Has Role", {"role": role}), role)
+			# the states and actions only this Workflow used; Frappe's own stay
+			for state in ("Submitted", "Returned", "Expired", "Converted"):
+				self.assertFalse(frappe.db.exists("Workflow State", state), state)
+			for state in workflow.FRAPPE_STATES:
+				self.assertTrue(frappe.db.exists("Workflow State", state), state)
+			self.assertFalse(frappe.db.exists("Workflow Action Master", "Return"))
+			self.assertTrue(frappe.db.exists("Workflow Action Master", "Approve"))
+			# every doctype back on its standard rules
+			for doctype in role_permissions.GRANTS:
+				self.assertEqual(frappe.db.count("Custom DocPerm", {"parent": doctype}), 0, doctype)
+			# the partner user stays (a person, their history), without the partner's permission
+			self.assertTrue(frappe.db.exists("User", partner_user))
+			self.assertFalse(frappe.db.exists("User Permission", {"user": partner_user}))
+			self.assertEqual(set(custom_field_rows().values()), {0})
+		finally:
+			frappe.db.rollback()
+			frappe.clear_cache()
