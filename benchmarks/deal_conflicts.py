@@ -64,7 +64,7 @@ def make_data(count: int) -> dict:
 			'CRM-LEAD-.YYYY.-', concat('Budi ', s.n), concat('Budi ', s.n),
 			concat('PT Nusantara ', s.n, ' Tbk'), concat('sales@nusantara', s.n, '.co.id'),
 			concat('+62 81', lpad(s.n, 9, '0')), 'Lead', %(company)s,
-			concat('nusantara', s.n, '.co.id'), concat('81', lpad(s.n, 9, '0')), concat('nusantara', s.n)
+			concat('nusantara', s.n, '.co.id'), concat('+6281', lpad(s.n, 9, '0')), concat('nusantara', s.n)
 		from {rows}""",
 		{"company": company},
 	)
@@ -77,7 +77,7 @@ def make_data(count: int) -> dict:
 		select concat('BDC-CUST-', lpad(s.n, 7, '0')), now(), now(), 'Administrator', 'Administrator', 0, 0,
 			'CUST-.YYYY.-', concat('CV Sejahtera ', s.n), 'Company', lpad(s.n, 15, '0'),
 			concat('www.sejahtera', s.n, '.com'), concat('0821', lpad(s.n, 8, '0')),
-			lpad(s.n, 15, '0'), concat('sejahtera', s.n, '.com'), concat('821', lpad(s.n, 8, '0')),
+			lpad(s.n, 15, '0'), concat('sejahtera', s.n, '.com'), concat('+62821', lpad(s.n, 8, '0')),
 			concat('sejahtera', s.n)
 		from {rows}""",
 		{},
@@ -172,8 +172,8 @@ def run(count: int, runs: int, keep: bool, root_password: str, reuse: bool, back
 		n = 10 * (REGISTRATIONS // 2)  # a Lead with an Opportunity and a live registration
 		hit = {
 			"key_tax_id": deal_keys.normalise_tax_id(f"{n:015d}"),  # Customer n
-			"key_domain": deal_keys.email_domain(f"info@nusantara{n}.co.id"),  # Lead n, its Opportunity, DR
-			"key_phone": deal_keys.phone_digits(f"0821 {n:08d}"),  # Customer n
+			"key_domain": deal_keys.domain_key(f"info@nusantara{n}.co.id"),  # Lead n, its Opportunity, DR
+			"key_phone": deal_keys.phone_key(f"0821 {n:08d}", "ID"),  # Customer n
 			"key_name": deal_keys.company_key(f"PT. Sejahtera {n}"),  # Customer n
 		}
 		miss = {

@@ -11,25 +11,39 @@ rows, one bulk UPDATE per chunk) rather than in SQL, where folding accents and r
 same way is not possible.
 """
 
+import functools
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import frappe
+import phonenumbers
 from frappe.utils import today
+from publicsuffixlist import PublicSuffixList
 
-from opportunity_crm.constants.deal_keys import FREE_MAIL_DOMAINS, LEGAL_FORMS, MULTI_LABEL_SUFFIXES
+from opportunity_crm.constants.deal_keys import (
+	FREE_MAIL_DOMAINS,
+	LEGAL_FORMS,
+	NO_ACCOUNT_PLATFORMS,
+	PATH_ACCOUNT_PLATFORMS,
+	PLATFORM_ALIASES,
+	PLATFORM_PAGES,
+	SUBDOMAIN_ACCOUNT_PLATFORMS,
+)
 
 KEY_FIELDS = ("key_tax_id", "key_domain", "key_phone", "key_name")
 
 # Where each doctype keeps what its keys come from: `set_keys`' argument -> the field (a tuple: the first
 # one that is set). The save hooks and the backfill both read this.
+# `country` and `company` say where a phone number typed without its country code is (`phone_region`).
 KEY_SOURCES = {
 	"Lead": {
 		"email": "email_id",
 		"website": "website",
 		"phone": ("phone", "mobile_no"),
 		"company_name": "company_name",
+		"country": "country",
+		"company": "company",
 	},
 	"Customer": {
 		"tax_id": "tax_id",
@@ -39,7 +53,19 @@ KEY_SOURCES = {
 		"company_name": "customer_name",
 	},
 	"Prospect": {"website": "website", "company_name": "company_name"},
+	"Deal Registration": {
+		"tax_id": "tax_id",
+		"email": "contact_email",
+		"website": "website",
+		"phone": "contact_phone",
+		"company_name": "prospect_name",
+		"country": "country",
+		"company": "company",
+	},
 }
+
+# The parties an Opportunity can be of (`Opportunity.opportunity_from`) that carry keys.
+PARTIES = ("Lead", "Customer", "Prospect")
 
 # An Opportunity still open: not lost, closed or won (a won one's Customer matches by itself).
 CLOSED_OPPORTUNITY_STATUSES = ("Lost", "Closed", "Converted")
@@ -50,7 +76,6 @@ PENDING_REGISTRATION_STATUSES = ("Submitted", "Returned")
 MAX_MATCHES_PER_KEY = 100
 
 MIN_TAX_ID_DIGITS = 6
-MIN_PHONE_DIGITS = 6
 
 
 # Normalisers ----------------------------------------------------------------------------------------------
@@ -65,39 +90,131 @@ def normalise_tax_id(value) -> str | None:
 	return digits if len(digits) >= MIN_TAX_ID_DIGITS else None
 
 
-def email_domain(email_or_url) -> str | None:
-	"""The registrable domain of an e-mail address or a web address, in lower case, without `www.`:
-	`Sales@Mail.Acme.co.id` and `https://www.acme.co.id/about` are both `acme.co.id`. None for a free-mail
-	domain (gmail.com, yahoo.co.id…) and for what is not a domain."""
-	text = str(email_or_url or "").strip().lower()
-	if not text:
+@functools.cache
+def public_suffix_list() -> PublicSuffixList:
+	"""The Public Suffix List as the `publicsuffixlist` package ships it (ICANN and private sections),
+	read from the package's own file: nothing is fetched, ever. A domain under a suffix the list does not
+	know (`acme.local`) is no domain."""
+	return PublicSuffixList(accept_unknown=False)
+
+
+def registrable_domain(host) -> str | None:
+	"""The domain a registrant holds: `shop.acme.co.id` is `acme.co.id`, `tokokue.blogspot.com` is itself
+	(blogspot.com is a suffix of the list's private section). None for a public suffix or not a host."""
+	host = str(host or "").strip(". ").lower()
+	try:
+		host = host.encode("idna").decode("ascii")
+	except UnicodeError:
 		return None
-	if "@" in text and "/" not in text.split("@")[0]:
-		host = text.rsplit("@", 1)[1]
-	else:
-		host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
-	host = host.strip(". ")
-	labels = [label for label in host.split(".") if label]
+	labels = host.split(".")
 	if len(labels) < 2 or not all(re.fullmatch(r"[a-z0-9-]+", label) for label in labels):
 		return None
-	if labels[0] == "www":
-		labels = labels[1:]
-	size = 3 if ".".join(labels[-2:]) in MULTI_LABEL_SUFFIXES else 2
-	if len(labels) < size:
+	return public_suffix_list().privatesuffix(host)
+
+
+def domain_key(email_or_url) -> str | None:
+	"""The key of an e-mail address (`email_key`) or of a web address (`website_key`)."""
+	text = str(email_or_url or "").strip()
+	if "@" in text and "/" not in text.split("@")[0]:
+		return email_key(text)
+	return website_key(text)
+
+
+def email_key(email) -> str | None:
+	"""The registrable domain of an e-mail address: `Sales@Mail.Acme.co.id` is `acme.co.id`. At a free-mail
+	provider (gmail.com, yahoo.co.id…) the address is a person's own: the key is the whole address."""
+	local, _at, host = str(email or "").strip().lower().rpartition("@")
+	domain = registrable_domain(host)
+	if not domain or not local:
 		return None
-	domain = ".".join(labels[-size:])
-	return None if domain in FREE_MAIL_DOMAINS else domain
+	if domain not in FREE_MAIL_DOMAINS:
+		return domain
+	return f"{local}@{domain}" if re.fullmatch(r"[a-z0-9._%+-]+", local) else None
 
 
-def phone_digits(value) -> str | None:
-	"""Digits only, without the country or trunk prefix: +62 812-3456-789, 62812 3456 789, 0062 812… and
-	0812-3456-789 are all 8123456789."""
-	digits = re.sub(r"\D", "", str(value or ""))
-	for prefix in ("0062", "62", "0"):
-		if digits.startswith(prefix):
-			digits = digits[len(prefix) :]
-			break
-	return digits if len(digits) >= MIN_PHONE_DIGITS else None
+def website_key(url) -> str | None:
+	"""The registrable domain of a web address: `https://www.acme.co.id/about` is `acme.co.id`. On a shared
+	platform (`constants.deal_keys`) the key is the account, or nothing: `instagram.com/TokoKue/` is
+	`instagram.com/tokokue`, `tokokue.wordpress.com` itself; `instagram.com`, `instagram.com/p/…` or a
+	short link name no one."""
+	text = str(url or "").strip().lower()
+	if not text:
+		return None
+	try:
+		parts = urlsplit(text if "//" in text else f"//{text}")
+		host = parts.hostname or ""
+	except ValueError:
+		return None
+	domain = registrable_domain(host)
+	if not domain or domain.startswith(("www.", "m.")):
+		return None  # a shared platform's own site (www.blogspot.com), no one's account
+	platform = PLATFORM_ALIASES.get(domain, domain)
+	if platform in NO_ACCOUNT_PLATFORMS or platform in FREE_MAIL_DOMAINS:
+		return None
+	if platform in SUBDOMAIN_ACCOUNT_PLATFORMS:
+		account = host.strip(".")[: -len(domain)].strip(".").rpartition(".")[2]
+		return f"{account}.{platform}" if account and account not in ("www", "m") else None
+	if platform in PATH_ACCOUNT_PLATFORMS:
+		account = path_account(parts.path, parts.query, PATH_ACCOUNT_PLATFORMS[platform])
+		return f"{platform}/{account}" if account else None
+	return domain
+
+
+def path_account(path: str, query: str, prefixes: tuple) -> str | None:
+	"""The account in a platform's path: the first segment (without a leading `@`), after one of
+	`prefixes` when the platform has them (`company/tokokue`) unless it is a handle (`@tokokue`); None for
+	the platform's own pages."""
+	segments = [unquote(segment) for segment in path.split("/") if segment]
+	if prefixes and not (segments and segments[0].startswith("@")):
+		if len(segments) < 2 or segments[0] not in prefixes:
+			return None
+		prefix, segment = segments[0] + "/", segments[1]
+	else:
+		prefix, segment = "", segments[0] if segments else ""
+	if segment == "profile.php":  # facebook.com/profile.php?id=100012345
+		profile = parse_qs(query).get("id", [""])[0]
+		return f"profile.php?id={profile}" if profile.isdigit() else None
+	account = segment.removeprefix("@")
+	if not account or segment in PLATFORM_PAGES or not re.fullmatch(r"[\w.-]+", account):
+		return None
+	return prefix + account
+
+
+def phone_key(value, region: str | None = None) -> str | None:
+	"""The number in E.164 (`+6281234567890`), parsed by `phonenumbers` with `region` (ISO 3166 code:
+	`phone_region`) for a number typed without its country code; None for a number that is not valid
+	there. `0812-3456-7890`, `+62 812 3456 7890`, `62 812…` and `0062 812…` are one key in Indonesia; a
+	United States `620-231-4567` stays `+16202314567`."""
+	text = str(value or "").strip()
+	if not re.search(r"\d", text):
+		return None
+	candidates = [text]
+	digits = re.sub(r"[^\d+]", "", text)
+	if digits.startswith("00"):  # the international prefix most countries dial, typed before the code
+		candidates.append("+" + digits[2:])
+	for candidate in candidates:
+		try:
+			number = phonenumbers.parse(candidate, region)
+		except phonenumbers.NumberParseException:
+			continue
+		if phonenumbers.is_valid_number(number):
+			return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+	return None
+
+
+def phone_region(country: str | None = None, company: str | None = None) -> str | None:
+	"""The region a phone number without a country code is read in: the record's Country, else its
+	Company's, else the default Company's (as its ISO code, `ID`)."""
+	default_company = frappe.defaults.get_global_default("company")
+	for source in (
+		country,
+		company and frappe.db.get_value("Company", company, "country", cache=True),
+		default_company and frappe.db.get_value("Company", default_company, "country", cache=True),
+	):
+		code = source and frappe.db.get_value("Country", source, "code", cache=True)
+		if code:
+			return code.upper()
+	return None
 
 
 def company_key(name) -> str | None:
@@ -125,25 +242,27 @@ def company_key(name) -> str | None:
 # Keys of a document ---------------------------------------------------------------------------------------
 
 
-def compute_keys(tax_id=None, email=None, website=None, phone=None, company_name=None) -> dict:
-	"""The four keys. The domain comes from the website, else from the e-mail address."""
+def compute_keys(
+	tax_id=None, email=None, website=None, phone=None, company_name=None, country=None, company=None
+) -> dict:
+	"""The four keys. The domain comes from the website, else from the e-mail address; the phone is read
+	in the region of `country`, else of `company` (`phone_region`)."""
 	return {
 		"key_tax_id": normalise_tax_id(tax_id),
-		"key_domain": email_domain(website) or email_domain(email),
-		"key_phone": phone_digits(phone),
+		"key_domain": domain_key(website) or domain_key(email),
+		"key_phone": phone_key(phone, phone_region(country, company)) if phone else None,
 		"key_name": company_key(company_name),
 	}
 
 
-def set_keys(doc, tax_id=None, email=None, website=None, phone=None, company_name=None) -> None:
-	"""Set the four key fields of `doc`."""
-	doc.update(
-		compute_keys(tax_id=tax_id, email=email, website=website, phone=phone, company_name=company_name)
-	)
+def set_keys(doc, **values) -> None:
+	"""Set the four key fields of `doc` from `compute_keys`' arguments."""
+	doc.update(compute_keys(**values))
 
 
 def source_values(doctype: str, row) -> dict:
-	"""`set_keys`' arguments, read from a Lead, Customer or Prospect (a document or a dict)."""
+	"""`set_keys`' arguments, read from a Lead, Customer, Prospect or Deal Registration (a document or a
+	dict)."""
 	values = {}
 	for argument, fields in KEY_SOURCES[doctype].items():
 		fields = fields if isinstance(fields, tuple) else (fields,)
@@ -152,7 +271,7 @@ def source_values(doctype: str, row) -> dict:
 
 
 def set_keys_from_sources(doc) -> None:
-	"""Lead, Customer and Prospect validate: their keys from their own fields."""
+	"""Lead, Customer, Prospect and Deal Registration validate: their keys from their own fields."""
 	set_keys(doc, **source_values(doc.doctype, doc))
 
 
@@ -165,8 +284,8 @@ def keys_of(doc) -> dict:
 
 
 def backfill_keys(chunk: int = 1000) -> dict[str, int]:
-	"""Set the keys of every Lead, Customer and Prospect saved before they existed (install and the patch
-	`backfill_deal_keys`): in Python, a chunk of `chunk` rows at a time in `name` order (keyset
+	"""Set the keys of every Lead, Customer, Prospect and Deal Registration saved before they existed, or
+	before their form changed (install and the patches `backfill_deal_keys`, `rekey_deal_keys`): in Python, a chunk of `chunk` rows at a time in `name` order (keyset
 	pagination), one bulk UPDATE of the rows whose keys change per chunk and a commit; `modified` is left
 	as it was. Return the rows changed per doctype (a second run: none)."""
 	return {doctype: backfill_doctype_keys(doctype, chunk) for doctype in KEY_SOURCES}
@@ -228,20 +347,42 @@ TABLE_KEYS = {
 	"Deal Registration": KEY_FIELDS,
 }
 
-# What a match shows, per doctype: title, status, sales partner (SQL over the table aliased `t`).
+# What a match shows, per doctype: title, status, sales partner, protected until (SQL over the table
+# aliased `t`).
 MATCH_COLUMNS = {
-	"Lead": ("ifnull(nullif(t.company_name, ''), t.lead_name)", "t.status", "null"),
-	"Customer": ("t.customer_name", "if(t.disabled, 'Disabled', 'Active')", "t.default_sales_partner"),
-	"Deal Registration": ("t.prospect_name", "t.status", "t.sales_partner"),
+	"Lead": ("ifnull(nullif(t.company_name, ''), t.lead_name)", "t.status", "null", "null"),
+	"Customer": (
+		"t.customer_name",
+		"if(t.disabled, 'Disabled', 'Active')",
+		"t.default_sales_partner",
+		"null",
+	),
+	"Prospect": ("t.company_name", "null", "null", "null"),
+	"Deal Registration": ("t.prospect_name", "t.status", "t.sales_partner", "t.protected_until"),
 }
 
+# (key, status) on Deal Registration: the locking read of the approved registrations with a key
+# (`approved_lookup`) takes its locks on these entries only, never on a registration that is waiting for a
+# decision (whose row its own approval holds while it waits for the prospect's lock).
+REGISTRATION_KEY_INDEXES = {field: f"opportunity_crm_{field}_status" for field in KEY_FIELDS}
 
-def find_matches(keys: dict, exclude=None) -> list[dict]:
-	"""The Leads, Customers, open Opportunities (through their party's keys) and live Deal Registrations
-	(waiting for a decision, or approved and protected until today or later) that share a key with `keys`
-	(a dict of `KEY_FIELDS`; empty ones are ignored). One dict per record and key (at most
+
+def ensure_registration_key_indexes() -> None:
+	"""Create the (key, status) indexes of Deal Registration that do not exist yet (install, patch)."""
+	for field, index in REGISTRATION_KEY_INDEXES.items():
+		frappe.db.add_index("Deal Registration", [field, "status"], index)
+
+
+def find_matches(keys: dict, exclude=None, locking: bool = False) -> list[dict]:
+	"""The Leads, Customers, Prospects, open Opportunities (through their party's keys) and live Deal
+	Registrations (waiting for a decision, or approved and protected until today or later) that share a
+	key with `keys` (a dict of `KEY_FIELDS`; empty ones are ignored). One dict per record and key (at most
 	`MAX_MATCHES_PER_KEY` per key and table): doctype, name, title, key (the key field), value, status,
-	sales_partner.
+	sales_partner, protected_until.
+
+	`locking`: the approved registrations are read with a locking read, which sees the newest committed
+	rows, not the transaction's snapshot: the conflict check does so under the prospect's lock
+	(`prospect_lock`), to see an approval committed by the lock's previous holder.
 
 	`exclude`: records not to report: a Deal Registration's name or document (then also its Lead and
 	Opportunity), or (doctype, name) pairs."""
@@ -250,21 +391,28 @@ def find_matches(keys: dict, exclude=None) -> list[dict]:
 		return []
 	excluded = excluded_records(exclude)
 	matches, seen = [], set()
-	for sql, values in match_queries(keys):
-		for row in frappe.db.sql(sql, values, as_dict=True):
-			identity = (row.doctype, row.name, row.key)
-			if (row.doctype, row.name) in excluded or identity in seen:
-				continue
-			seen.add(identity)
-			matches.append(row)
+	rows = []
+	if locking:
+		# first: these rows are the newest, and a registration seen again below keeps them
+		for field in keys:
+			rows += frappe.db.sql(approved_lookup(field), {**keys, "today": today()}, as_dict=True)
+	for sql, values in match_queries(keys, approved=not locking):
+		rows += frappe.db.sql(sql, values, as_dict=True)
+	for row in rows:
+		identity = (row.doctype, row.name, row.key)
+		if (row.doctype, row.name) in excluded or identity in seen:
+			continue
+		seen.add(identity)
+		matches.append(row)
 	return matches
 
 
-def match_queries(keys: dict) -> list[tuple[str, dict]]:
+def match_queries(keys: dict, approved: bool = True) -> list[tuple[str, dict]]:
 	"""The queries of `find_matches`: one per table, a `UNION ALL` of one equality on an indexed key column
 	per key, so each part is an index lookup (`ref`; EXPLAIN shows no full scan: test_deal_keys and
 	benchmarks/deal_conflicts.py). An OR of the keys in one WHERE would leave it to the optimiser to merge
-	the indexes (index_merge union) or, on a small or skewed table, to scan it."""
+	the indexes (index_merge union) or, on a small or skewed table, to scan it. `approved`: also the
+	protected approved registrations (else `approved_lookup` reads them)."""
 	values = {
 		**keys,
 		"today": today(),
@@ -272,27 +420,23 @@ def match_queries(keys: dict) -> list[tuple[str, dict]]:
 		"pending": PENDING_REGISTRATION_STATUSES,
 	}
 	queries = []
-	for doctype in ("Lead", "Customer"):
+	for doctype in PARTIES:
 		parts = [direct_lookup(doctype, field) for field in TABLE_KEYS[doctype] if field in keys]
 		if parts:
 			queries.append((" union all ".join(parts), values))
 
 	parts = [
-		opportunity_lookup(party, field)
-		for party in KEY_SOURCES
-		for field in TABLE_KEYS[party]
-		if field in keys
+		opportunity_lookup(party, field) for party in PARTIES for field in TABLE_KEYS[party] if field in keys
 	]
 	if parts:
 		queries.append((" union all ".join(parts), values))
 
 	if frappe.db.table_exists("Deal Registration"):
+		live = "t.status in %(pending)s"
+		if approved:
+			live += " or (t.status = 'Approved' and t.protected_until >= %(today)s)"
 		parts = [
-			direct_lookup(
-				"Deal Registration",
-				field,
-				"and (t.status in %(pending)s or (t.status = 'Approved' and t.protected_until >= %(today)s))",
-			)
+			direct_lookup("Deal Registration", field, f"and ({live})")
 			for field in TABLE_KEYS["Deal Registration"]
 			if field in keys
 		]
@@ -300,12 +444,40 @@ def match_queries(keys: dict) -> list[tuple[str, dict]]:
 	return queries
 
 
-def direct_lookup(doctype: str, field: str, condition: str = "") -> str:
-	title, status, partner = MATCH_COLUMNS[doctype]
+def direct_lookup(doctype: str, field: str, condition: str = "", index: str = "", lock: str = "") -> str:
+	title, status, partner, protected_until = MATCH_COLUMNS[doctype]
 	return f"""(select '{doctype}' as doctype, t.name, {title} as title, {status} as status,
-		{partner} as sales_partner, '{field}' as `key`, t.`{field}` as value
-		from `tab{doctype}` t where t.`{field}` = %({field})s {condition}
-		limit {MAX_MATCHES_PER_KEY})"""
+		{partner} as sales_partner, '{field}' as `key`, t.`{field}` as value,
+		{protected_until} as protected_until
+		from `tab{doctype}` t {index} where t.`{field}` = %({field})s {condition}
+		limit {MAX_MATCHES_PER_KEY} {lock})"""
+
+
+def approved_lookup(field: str) -> str:
+	"""The protected approved registrations with the key, by a locking read (`lock in share mode`) through
+	the (key, status) index: equality on both columns, so the locks fall on approved registrations' rows
+	and index gaps only."""
+	index = REGISTRATION_KEY_INDEXES[field]
+	forced = f"force index (`{index}`)" if has_registration_index(index) else ""
+	return direct_lookup(
+		"Deal Registration",
+		field,
+		"and t.status = 'Approved' and t.protected_until >= %(today)s",
+		index=forced,
+		lock="lock in share mode",
+	)
+
+
+# indexes seen on this process's database; an index is never dropped while the app is installed
+KNOWN_INDEXES: set[tuple[str, str]] = set()
+
+
+def has_registration_index(index: str) -> bool:
+	"""The (key, status) index exists (a site not yet migrated reads without the hint)."""
+	known = (frappe.local.site, index)
+	if known not in KNOWN_INDEXES and frappe.db.has_index("tabDeal Registration", index):
+		KNOWN_INDEXES.add(known)
+	return known in KNOWN_INDEXES
 
 
 def opportunity_lookup(party: str, field: str) -> str:

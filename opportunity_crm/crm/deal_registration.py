@@ -21,7 +21,7 @@ from frappe import _
 from frappe.model.workflow import apply_workflow, get_transitions, get_workflow
 from frappe.utils import add_days, cint, escape_html, getdate, today
 
-from opportunity_crm.crm import deal_keys
+from opportunity_crm.crm import deal_keys, prospect_lock
 from opportunity_crm.crm.atomic import atomic
 from opportunity_crm.crm.partner_users import partner_of
 from opportunity_crm.exceptions import DealRegistrationError, RegistrationConflictError
@@ -52,7 +52,7 @@ def key_label(key: str) -> str:
 	key = key if key.startswith("key_") else f"key_{key}"
 	return {
 		"key_tax_id": _("tax id"),
-		"key_domain": _("e-mail domain"),
+		"key_domain": _("domain or account"),
 		"key_phone": _("phone"),
 		"key_name": _("company name"),
 	}.get(key, key)
@@ -122,14 +122,7 @@ def keep_internal_fields(doc) -> None:
 
 def set_keys(doc) -> None:
 	"""The four normalised keys of the prospect (`deal_keys`)."""
-	deal_keys.set_keys(
-		doc,
-		tax_id=doc.tax_id,
-		email=doc.contact_email,
-		website=doc.website,
-		phone=doc.contact_phone,
-		company_name=doc.prospect_name,
-	)
+	deal_keys.set_keys_from_sources(doc)
 
 
 def check_values(doc) -> None:
@@ -151,7 +144,7 @@ def throw_field(doc, fieldname: str, message: str) -> None:
 def check_submission(doc) -> None:
 	if doc.expected_closing and getdate(doc.expected_closing) < getdate(today()):
 		throw_field(doc, "expected_closing", _("{0} cannot be in the past."))
-	refuse_conflicts(doc, refresh_matches(doc))
+	check_conflicts(doc)
 
 
 def check_approval(doc) -> None:
@@ -162,7 +155,7 @@ def check_approval(doc) -> None:
 	)
 	if not sales_person or not sales_person.enabled or sales_person.is_group:
 		throw_field(doc, "sales_person", _("{0} must be an enabled Sales Person who is not a group."))
-	refuse_conflicts(doc, refresh_matches(doc))
+	check_conflicts(doc)
 	doc.approved_on = today()
 	doc.protected_until = add_days(doc.approved_on, protection_days())
 	doc.expiry_notice_sent = 0
@@ -183,13 +176,13 @@ def protection_days() -> int:
 # Matches and conflicts -----------------------------------------------------------------------------------
 
 
-def find_matches(doc) -> list[dict]:
-	"""Leads, Customers, open Opportunities and live registrations sharing a key with the registration
-	(`deal_keys.find_matches`, indexed look-ups), without the registration itself."""
+def find_matches(doc, locking: bool = False) -> list[dict]:
+	"""Leads, Customers, Prospects, open Opportunities and live registrations sharing a key with the
+	registration (`deal_keys.find_matches`, indexed look-ups), without the registration itself."""
 	keys = {field: doc.get(field) for field in deal_keys.KEY_FIELDS if doc.get(field)}
 	if not keys:
 		return []
-	matches = deal_keys.find_matches(keys, exclude=doc if doc.name else None)
+	matches = deal_keys.find_matches(keys, exclude=doc if doc.name else None, locking=locking)
 	return [
 		frappe._dict(match)
 		for match in matches
@@ -198,10 +191,10 @@ def find_matches(doc) -> list[dict]:
 
 
 def is_protected(match) -> bool:
+	"""An approved registration whose protection runs through today (as the match read it)."""
 	if match.doctype != DOCTYPE or match.status != "Approved":
 		return False
-	until = frappe.db.get_value(DOCTYPE, match.name, "protected_until")
-	return bool(until) and getdate(until) >= getdate(today())
+	return bool(match.protected_until) and getdate(match.protected_until) >= getdate(today())
 
 
 def is_conflict(doc, match) -> bool:
@@ -218,8 +211,16 @@ def is_duplicate(doc, match) -> bool:
 	)
 
 
-def refresh_matches(doc) -> list:
-	matches = find_matches(doc)
+def check_conflicts(doc) -> None:
+	"""First approved wins, under concurrency too: the prospect's lock (`prospect_lock`), then the matches
+	with the approved registrations read afresh (a locking read). Of two conflicting registrations
+	approved at the same moment, the second waits for the first and sees it approved."""
+	prospect_lock.lock_prospect(deal_keys.keys_of(doc))
+	refuse_conflicts(doc, refresh_matches(doc, locking=True))
+
+
+def refresh_matches(doc, locking: bool = False) -> list:
+	matches = find_matches(doc, locking=locking)
 	doc.set("matches", [])
 	for match in matches:
 		doc.append(
@@ -243,7 +244,7 @@ def refuse_conflicts(doc, matches: list) -> None:
 	one can be neither submitted nor approved; the same partner registers a prospect once."""
 	for match in matches:
 		if is_conflict(doc, match):
-			until = frappe.format(frappe.db.get_value(DOCTYPE, match.name, "protected_until"), "Date")
+			until = frappe.format(match.protected_until, "Date")
 			if is_staff():
 				message = _(
 					"Conflict: {0} is protected until {1} by Deal Registration {2} of Sales Partner {3}, "
@@ -509,6 +510,7 @@ def notify_partner(doc, state: str, reason: str) -> None:
 def submit(name: str) -> dict:
 	"""Draft or Returned → Submitted, with the conflict check."""
 	with atomic():
+		lock_prospect_of(name)
 		doc = frappe.get_doc(DOCTYPE, name, for_update=True)
 		if doc.status != "Submitted":
 			require_action(doc, "Submit")
@@ -532,6 +534,8 @@ def decide(name: str, state: str, sales_person: str | None = None, reason: str |
 	"""Apply the workflow's action for `state` with its Sales Person and reason, all or nothing. A
 	registration already in that state (approved or converted, for an approval) is left as it is."""
 	with atomic():
+		if state == "Approved":
+			lock_prospect_of(name)
 		doc = frappe.get_doc(DOCTYPE, name, for_update=True)
 		if doc.status == state or (state == "Approved" and doc.status in DONE):
 			return result(doc)
@@ -546,6 +550,12 @@ def decide(name: str, state: str, sales_person: str | None = None, reason: str |
 		require_action(doc, DECISIONS[state])
 		apply_workflow(doc, DECISIONS[state])
 	return result(doc)
+
+
+def lock_prospect_of(name: str) -> None:
+	"""The prospect's lock before the registration's own row lock: the order every check takes them in
+	when it can (a desk save locks its row first; `deal_keys.approved_lookup` keeps that safe too)."""
+	prospect_lock.lock_prospect(frappe.db.get_value(DOCTYPE, name, deal_keys.KEY_FIELDS, as_dict=True) or {})
 
 
 def require_action(doc, action: str) -> None:

@@ -10,7 +10,7 @@ from opportunity_crm.constants.custom_fields import (
 	PROPERTY_SETTERS,
 )
 from opportunity_crm.crm.deal_expiry import set_default_registration_days
-from opportunity_crm.crm.deal_keys import backfill_keys
+from opportunity_crm.crm.deal_keys import backfill_keys, ensure_registration_key_indexes
 from opportunity_crm.crm.forecast import ensure_forecast_indexes
 from opportunity_crm.crm.forecast_category import backfill_forecast_categories
 from opportunity_crm.crm.probability import backfill_weighted_amounts
@@ -28,6 +28,7 @@ def after_install():
 	ensure_partner_user_role()
 	ensure_deal_registration_workflow()
 	grant_role_permissions()
+	ensure_registration_key_indexes()
 	backfill_keys()
 	set_default_registration_days()
 	# New installs start with row-level access on; a site that upgrades gets the settings doctype with

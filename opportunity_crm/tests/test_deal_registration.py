@@ -297,7 +297,7 @@ class TestDealRegistrationConflicts(DealRegistrationCase):
 		self.assert_conflict(
 			{"website": f"https://www.{domain}", "contact_email": f"a@{domain}"},
 			{"website": "", "contact_email": f"b@sales.{domain}"},
-			"e-mail domain",
+			"domain or account",
 		)
 
 	def test_conflict_on_the_phone(self):
