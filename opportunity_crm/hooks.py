@@ -111,6 +111,19 @@ permission_query_conditions = {
 	"Quotation": "opportunity_crm.permissions.quotation_conditions",
 	"Sales Order": "opportunity_crm.permissions.sales_order_conditions",
 	"Opportunity Movement": "opportunity_crm.crm.movement.movement_conditions",
+	# a partner user reads its own partner's registrations, their Items and no Match
+	# (crm/partner_access.py)
+	"Deal Registration": "opportunity_crm.crm.partner_access.deal_registration_conditions",
+	"Deal Registration Item": "opportunity_crm.crm.partner_access.deal_registration_item_conditions",
+	"Deal Registration Match": "opportunity_crm.crm.partner_access.deal_registration_match_conditions",
+}
+
+# Frappe's methods that read past the permission engine when a partner user asks (link search with
+# ignore_user_permissions, validate_link): Frappe's own answer, within what the partner may read
+override_whitelisted_methods = {
+	"frappe.desk.search.search_link": "opportunity_crm.overrides.whitelisted_methods.search_link",
+	"frappe.desk.search.search_widget": "opportunity_crm.overrides.whitelisted_methods.search_widget",
+	"frappe.client.validate_link": "opportunity_crm.overrides.whitelisted_methods.validate_link",
 }
 
 has_permission = {

@@ -452,11 +452,16 @@ def selling_rate(item_code: str) -> float:
 
 
 def record_decision(doc, state: str) -> None:
-	"""A timeline entry with the reason, and an e-mail to the partner."""
+	"""A timeline entry with the reason, and an e-mail to the partner.
+
+	The partner reads the registration's timeline (Frappe's `get_docinfo` returns every comment of a
+	document its reader may open), so the entry says only what the partner may know: the decision, the
+	Opportunity and the protection. The Lead and the Sales Person stay in their fields on permission
+	level 1, which only the channel team reads."""
 	reason = (doc.decision_reason or "").strip()
 	if state == "Approved":
-		text = _("Approved. Lead {0}, Opportunity {1}, Sales Person {2}; protected until {3}.").format(
-			doc.lead, doc.opportunity, doc.sales_person, frappe.format(doc.protected_until, "Date")
+		text = _("Approved: Opportunity {0}, protected until {1}.").format(
+			doc.opportunity, frappe.format(doc.protected_until, "Date")
 		)
 	elif state == "Rejected":
 		text = _("Rejected.")
@@ -585,12 +590,14 @@ def apply_decision(doc) -> None:
 
 
 def result(doc) -> dict:
+	"""What the caller learns; a partner's saved document holds only the fields it may read (the Lead is
+	the channel team's: None to a partner, `partner_access.hand_back_readable`)."""
 	return {
 		"name": doc.name,
 		"status": doc.status,
-		"lead": doc.lead,
-		"opportunity": doc.opportunity,
-		"protected_until": str(doc.protected_until) if doc.protected_until else None,
+		"lead": doc.get("lead"),
+		"opportunity": doc.get("opportunity"),
+		"protected_until": str(doc.protected_until) if doc.get("protected_until") else None,
 	}
 
 
@@ -603,11 +610,13 @@ def has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 
 	True (no objection) or False, never None: Frappe v16's `has_controller_permissions` denies on any
 	falsy answer, None included (v15 read None as "no opinion"); see `opportunity_crm.permissions`."""
+	from opportunity_crm.crm.partner_access import may_read_registration
+
 	user = user or frappe.session.user
 	if is_staff(user):
 		return True
-	partner = partner_of(user)
-	if partner and doc.get("sales_partner") and doc.sales_partner != partner:
+	# a partner session: its own partner's registrations only (the same rule as the list's condition)
+	if not may_read_registration(doc, user):
 		return False
 	if ptype in ("write", "delete", "cancel", "submit") and not doc.is_new():
 		stored = frappe.db.get_value(DOCTYPE, doc.name, "status")

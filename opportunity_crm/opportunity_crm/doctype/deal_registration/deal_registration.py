@@ -3,7 +3,7 @@
 
 from frappe.model.document import Document
 
-from opportunity_crm.crm import deal_registration
+from opportunity_crm.crm import deal_registration, partner_access
 
 
 class DealRegistration(Document):
@@ -15,3 +15,15 @@ class DealRegistration(Document):
 
 	def on_update(self):
 		deal_registration.on_update(self)
+
+	# what a save or insert hands back (REST and frappe.client answer with this object) is what its user
+	# may read, as `getdoc` gives it: Frappe's write answers skip the field levels (partner_access)
+	def insert(self, *args, **kwargs):
+		result = super().insert(*args, **kwargs)
+		partner_access.hand_back_readable(self)
+		return result
+
+	def save(self, *args, **kwargs):
+		result = super().save(*args, **kwargs)
+		partner_access.hand_back_readable(self)
+		return result

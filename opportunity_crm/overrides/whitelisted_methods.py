@@ -1,0 +1,75 @@
+"""Frappe's whitelisted methods that read past its permission engine for a partner session
+(`override_whitelisted_methods` in hooks.py). Each calls Frappe's own method with the same arguments;
+only a partner session (`crm.partner_access`) is treated differently, desk users get Frappe's answer."""
+
+import frappe
+from frappe.client import validate_link as frappe_validate_link
+from frappe.desk.search import search_link as frappe_search_link
+from frappe.desk.search import search_widget as frappe_search_widget
+
+from opportunity_crm.crm.partner_access import may_confirm_link, search_flags
+
+
+@frappe.whitelist()
+def search_link(
+	doctype: str,
+	txt: str,
+	query: str | None = None,
+	filters: str | dict | list | None = None,
+	page_length: int = 10,
+	searchfield: str | None = None,
+	reference_doctype: str | None = None,
+	ignore_user_permissions: bool = False,
+):
+	"""Frappe's link search; a partner session's search keeps its permissions (no
+	`ignore_user_permissions`, which would skip every permission check)."""
+	return frappe_search_link(
+		doctype,
+		txt,
+		query=query,
+		filters=filters,
+		page_length=page_length,
+		searchfield=searchfield,
+		reference_doctype=reference_doctype,
+		ignore_user_permissions=search_flags(ignore_user_permissions),
+	)
+
+
+@frappe.whitelist()
+def search_widget(
+	doctype: str,
+	txt: str,
+	query: str | None = None,
+	searchfield: str | None = None,
+	start: int = 0,
+	page_length: int = 10,
+	filters: str | dict | list | None = None,
+	filter_fields=None,
+	as_dict: bool = False,
+	reference_doctype: str | None = None,
+	ignore_user_permissions: bool = False,
+):
+	"""Frappe's search box, with the same rule as `search_link`."""
+	return frappe_search_widget(
+		doctype,
+		txt,
+		query=query,
+		searchfield=searchfield,
+		start=start,
+		page_length=page_length,
+		filters=filters,
+		filter_fields=filter_fields,
+		as_dict=as_dict,
+		reference_doctype=reference_doctype,
+		ignore_user_permissions=search_flags(ignore_user_permissions),
+	)
+
+
+@frappe.whitelist()
+def validate_link(doctype: str, docname: str, fields=None):
+	"""Frappe's link check; to a partner session, a document it may not read answers as one that does
+	not exist (Frappe checks the doctype's permission, not the document's)."""
+	if not may_confirm_link(doctype, docname):
+		# what Frappe answers for a name that does not exist
+		return frappe._dict(name=None)
+	return frappe_validate_link(doctype, docname, fields=fields)
