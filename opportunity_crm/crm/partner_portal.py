@@ -1,18 +1,29 @@
 """The partner portal's data and actions (pages under /partner, `opportunity_crm/www/partner/`).
 
-Every query here is filtered by the session user's partner (`partner_users.partner_of`), and returns only
-the fields listed below: a partner sees their own Deal Registrations, the Opportunities whose Sales
-Partner they are, and the Quotations and Sales Orders of those Opportunities; never another partner's
-record and never an internal field (Sales Person, margins, the conflict keys and matches, comments).
-The queries run without the user's role permissions (a partner user has none on Opportunity, Quotation
-or Sales Order): the partner filter is the permission.
+A partner sees their own Deal Registrations, the Opportunities whose Sales Partner they are, and the
+Quotations and Sales Orders of those Opportunities; never another partner's record and never an internal
+field (Sales Person, Lead, margins, the conflict keys and matches). Two kinds of reads:
+
+- Deal Registrations are read with the user's own permissions (`frappe.get_list` as the session user):
+  Frappe's engine (role permissions, the User Permission on Sales Partner, the app's condition in
+  `crm/partner_access.py`) decides, so the portal lists exactly what `/api/resource/Deal Registration`
+  lists to the same user.
+- ERPNext's Opportunity, Quotation and Sales Order: the role Partner User has no permission on them, and
+  is given none, since a role permission would open every field of ERPNext's forms over REST (customer
+  details, the Sales Team, internal notes) where the portal shows a handful. As ERPNext's own portals do
+  (`erpnext.controllers.website_list_for_contact.get_transaction_list`), the portal reads them without
+  role permissions, through one partner filter (`partner_filters`) and the field lists below; Frappe's
+  API answers the same user 403 for them.
 
 Commission, in the company's currency, with the Sales Partner's `commission_rate`:
-- forecast = sum of `base_weighted_amount` of the partner's open Opportunities (not Lost, Closed or
-  Converted) * rate / 100;
+- forecast = sum of `base_weighted_amount` of the partner's open deals * rate / 100, where a deal is open
+  while its Opportunity is not in `CLOSED_STATUSES`, not converted (`converted_on`: it became a Customer
+  or got a Sales Order) and has no submitted Sales Order (made directly or from its Quotation: either way
+  the app sets the order's `opportunity`);
 - earned = per submitted Sales Order of the partner's Opportunities, ERPNext's `total_commission` when
   the order names the partner as its Sales Partner (ERPNext computed it, on the amount eligible for
   commission, with the rate on the order), else `base_net_total` * rate / 100.
+A deal is counted in one of the two at most: an ordered one is earned, never forecast.
 """
 
 import math
@@ -20,12 +31,13 @@ from urllib.parse import urlencode
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Count, Sum
 from frappe.utils import cstr, flt, fmt_money, formatdate, getdate
+from pypika.terms import ExistsCriterion
 
+from opportunity_crm.constants.opportunity_status import CLOSED_STATUSES
 from opportunity_crm.crm.partner_users import partner_of
 from opportunity_crm.exceptions import InvalidArgumentError
-
-CLOSED_STATUSES = ("Lost", "Closed", "Converted")
 
 # what a partner may see of each record
 REGISTRATION_FIELDS = (
@@ -84,26 +96,33 @@ def require_partner() -> str:
 # reading -------------------------------------------------------------------------------------------------
 
 
-def partner_opportunity_names(partner: str) -> list[str]:
-	return frappe.get_all(
+def partner_filters(doctype: str, partner: str) -> dict:
+	"""The one filter that makes an Opportunity, Quotation or Sales Order the partner's (read without role
+	permissions, see the module): an Opportunity whose Sales Partner they are, a Quotation or Sales Order
+	(not cancelled) of one of those Opportunities."""
+	if doctype == "Opportunity":
+		return {"sales_partner": partner}
+	names = frappe.get_all(
 		"Opportunity", filters={"sales_partner": partner}, pluck="name", ignore_permissions=True
 	)
+	return {"opportunity": ("in", names or [""]), "docstatus": ("<", 2)}
 
 
 def registrations(partner: str) -> list[dict]:
-	return frappe.get_all(
+	"""The session user's registrations, read with their own permissions (Frappe's engine decides; the
+	`sales_partner` filter only keeps a staff user who opens the portal to one partner)."""
+	return frappe.get_list(
 		"Deal Registration",
 		filters={"sales_partner": partner},
 		fields=list(REGISTRATION_FIELDS),
 		order_by="creation desc",
-		ignore_permissions=True,
 	)
 
 
 def opportunities(partner: str) -> list[dict]:
 	return frappe.get_all(
 		"Opportunity",
-		filters={"sales_partner": partner},
+		filters=partner_filters("Opportunity", partner),
 		fields=list(OPPORTUNITY_FIELDS),
 		order_by="modified desc",
 		ignore_permissions=True,
@@ -112,13 +131,10 @@ def opportunities(partner: str) -> list[dict]:
 
 def orders(partner: str) -> dict[str, list[dict]]:
 	"""{"quotations": [...], "sales_orders": [...]}: not cancelled, of the partner's Opportunities."""
-	names = partner_opportunity_names(partner)
-	if not names:
-		return {"quotations": [], "sales_orders": []}
 	return {
 		key: frappe.get_all(
 			doctype,
-			filters={"opportunity": ("in", names), "docstatus": ("<", 2)},
+			filters=partner_filters(doctype, partner),
 			fields=list(ORDER_FIELDS),
 			order_by="transaction_date desc, name desc",
 			ignore_permissions=True,
@@ -127,14 +143,30 @@ def orders(partner: str) -> dict[str, list[dict]]:
 	}
 
 
+def open_deals(partner: str):
+	"""The partner's open deals (see the module): a query of Opportunity for `commission` to complete."""
+	opportunity = frappe.qb.DocType("Opportunity")
+	sales_order = frappe.qb.DocType("Sales Order")
+	ordered = (
+		frappe.qb.from_(sales_order)
+		.select(sales_order.name)
+		.where((sales_order.opportunity == opportunity.name) & (sales_order.docstatus == 1))
+	)
+	return frappe.qb.from_(opportunity).where(
+		(opportunity.sales_partner == partner)
+		& opportunity.status.notin(CLOSED_STATUSES)
+		& opportunity.converted_on.isnull()
+		& ExistsCriterion(ordered).negate()
+	)
+
+
 def commission(partner: str) -> list[dict]:
 	"""Per company (each in its currency): {company, currency, rate, weighted, forecast, earned}."""
 	rate = flt(frappe.db.get_value("Sales Partner", partner, "commission_rate"))
 	opportunity = frappe.qb.DocType("Opportunity")
 	weighted = dict(
-		frappe.qb.from_(opportunity)
-		.select(opportunity.company, frappe.query_builder.functions.Sum(opportunity.base_weighted_amount))
-		.where((opportunity.sales_partner == partner) & opportunity.status.notin(CLOSED_STATUSES))
+		open_deals(partner)
+		.select(opportunity.company, Sum(opportunity.base_weighted_amount))
 		.groupby(opportunity.company)
 		.run()
 	)
@@ -175,7 +207,7 @@ def dashboard(partner: str) -> dict:
 	placed = orders(partner)
 	return {
 		"registrations": by_status,
-		"open_opportunities": sum(1 for row in own if row.status not in CLOSED_STATUSES),
+		"open_opportunities": open_deals(partner).select(Count("*")).run()[0][0],
 		"opportunities": len(own),
 		"quotations": len(placed["quotations"]),
 		"sales_orders": len(placed["sales_orders"]),
