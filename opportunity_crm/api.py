@@ -15,7 +15,10 @@ module, before the method's own code runs:
 - an argument the signature does not have, including `flags` / `ignore_permissions` that Frappe would
   drop silently, is refused: `InvalidArgumentError` (417) naming it;
 - a required argument that is not given: `InvalidArgumentError` (417) naming it, not a TypeError (500);
-- a value of another type than the annotation: Frappe's `FrappeTypeError` (417) naming the argument;
+- a value of another type than the annotation: Frappe's `FrappeTypeError` (417) naming the argument,
+  from Frappe's own check of whitelisted methods (`frappe.whitelist` wraps each in
+  `frappe.utils.typing_validations.validate_argument_types`, run in a request and in tests); `api_method`
+  adds only the two checks Frappe lacks, by name (unknown and missing arguments), after it;
 - a deadlock runs the whole call again from a clean state (`crm.atomic.run_retrying`), up to three
   times; then, or on a lock wait timeout, `BusyError` (409).
 
@@ -28,7 +31,6 @@ import inspect
 
 import frappe
 from frappe import _
-from frappe.utils.typing_validations import transform_parameter_types
 
 from opportunity_crm.crm import bulk_conversion, customer_conversion, lead_conversion, opportunity_creation
 from opportunity_crm.crm.atomic import run_retrying
@@ -62,8 +64,12 @@ def api_method(methods: tuple[str, ...] = ("POST",)):
 				inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD),
 			]
 		)
-		# Frappe checks the types before the method runs; here they are checked after the names
-		wrapper.__annotations__ = {}
+		# Frappe's own type check (`validate_argument_types`, added by `frappe.whitelist`) reads the
+		# annotations `functools.wraps` copied; not the return's: a request argument named "return" would
+		# be checked against it and fail with a 500 (Frappe looks up a parameter of that name).
+		wrapper.__annotations__ = {
+			name: annotation for name, annotation in method.__annotations__.items() if name != "return"
+		}
 		wrapper.opportunity_crm_api_method = True
 		return frappe.whitelist(methods=list(methods))(wrapper)
 
@@ -71,7 +77,7 @@ def api_method(methods: tuple[str, ...] = ("POST",)):
 
 
 def check_arguments(method, signature: inspect.Signature, args: tuple, kwargs: dict) -> dict:
-	"""The arguments by name, once none is unknown or missing and each has its annotated type."""
+	"""The arguments by name, once none is unknown or missing (Frappe has checked their types)."""
 	parameters = signature.parameters
 	given = {key: value for key, value in kwargs.items() if key not in FRAPPE_KEYS or key in parameters}
 	unknown = [key for key in given if key not in parameters] + dropped_by_frappe(kwargs, parameters)
@@ -92,7 +98,7 @@ def check_arguments(method, signature: inspect.Signature, args: tuple, kwargs: d
 	]
 	if missing:
 		throw_argument_error(_("{0}: missing argument {1}. It takes {2}."), method, missing, parameters)
-	return transform_parameter_types(method, (), arguments)[1]  # FrappeTypeError naming the argument
+	return arguments
 
 
 def dropped_by_frappe(kwargs: dict, parameters) -> list[str]:

@@ -2,24 +2,14 @@
 
 import frappe
 from frappe import _
-from frappe.utils import get_fullname, get_link_to_form, now
-
-COLUMNS = (
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"comment_type",
-	"reference_doctype",
-	"reference_name",
-	"comment_email",
-	"content",
-)
+from frappe.utils import get_fullname, get_link_to_form
 
 
 def record_conversion(source: tuple[str, str], target: tuple[str, str], *also: tuple[str, str]) -> None:
-	"""Add an Info comment to the timeline of the source, the target and any `also` record."""
+	"""Add an Info comment to the timeline of the source, the target and any `also` record.
+
+	Each is the Comment `Document.add_comment` inserts, inserted as it does, so the Comment's own events
+	run (an open form's timeline shows it at once); the record it annotates need not be loaded for it."""
 	content = _("{0} converted {1} {2} into {3} {4}").format(
 		frappe.bold(get_fullname(frappe.session.user)),
 		_(source[0]),
@@ -27,10 +17,14 @@ def record_conversion(source: tuple[str, str], target: tuple[str, str], *also: t
 		_(target[0]),
 		get_link_to_form(*target),
 	)
-	# One statement for all entries: a conversion's cost should not grow by a document insert per entry.
-	stamp, user = now(), frappe.session.user
-	rows = [
-		(frappe.generate_hash(length=10), stamp, stamp, user, user, "Info", doctype, name, user, content)
-		for doctype, name in (source, target, *also)
-	]
-	frappe.db.bulk_insert("Comment", COLUMNS, rows)
+	for doctype, name in (source, target, *also):
+		frappe.get_doc(
+			{
+				"doctype": "Comment",
+				"comment_type": "Info",
+				"comment_email": frappe.session.user,
+				"reference_doctype": doctype,
+				"reference_name": name,
+				"content": content,
+			}
+		).insert(ignore_permissions=True)

@@ -152,7 +152,7 @@ def add_links(
 		for parenttype, parent in touched
 	]
 	frappe.db.bulk_insert("Dynamic Link", LINK_COLUMNS, rows)
-	notify_update(touched, stamp)
+	notify_update(touched)
 
 
 def require_write(records: list[tuple[str, str]], link_doctype: str, link_name: str) -> None:
@@ -186,21 +186,9 @@ def mark_modified(records: list[tuple[str, str]], stamp: str, user: str) -> None
 			frappe.clear_document_cache(doctype, name)
 
 
-def notify_update(records: list[tuple[str, str]], stamp: str) -> None:
-	"""Publish, after the commit, what `Document.notify_update` publishes for a saved record: open forms
-	of it learn that it changed, open lists of its doctype refresh."""
-	if frappe.flags.in_patch:
-		return
+def notify_update(records: list[tuple[str, str]]) -> None:
+	"""Frappe's `Document.notify_update` of each record, as its save would call it: after the commit, open
+	forms of it learn that it changed and open lists of its doctype refresh. Each record is loaded for it
+	(a few rows: its links, e-mails, phones), which a conversion's two or three records hardly feel."""
 	for doctype, name in records:
-		frappe.publish_realtime(
-			"doc_update",
-			{"modified": stamp, "doctype": doctype, "name": name},
-			doctype=doctype,
-			docname=name,
-			after_commit=True,
-		)
-		frappe.publish_realtime(
-			"list_update",
-			{"doctype": doctype, "name": name, "user": frappe.session.user},
-			after_commit=True,
-		)
+		frappe.get_doc(doctype, name).notify_update()
