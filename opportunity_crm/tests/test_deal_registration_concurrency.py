@@ -44,13 +44,20 @@ class TestConcurrentApprovals(FrappeTestCase):
 		super().tearDownClass()
 
 	def register_both(self) -> tuple[list[str], dict]:
-		"""The same prospect registered and submitted by each partner's user: both wait for a decision."""
+		"""The same prospect (tax id, website, phone, company name without its legal form) registered and
+		submitted by each partner's user, each with the contact person it knows there and the name as it
+		wrote it: both wait for a decision."""
 		values = prospect()
 		names = []
-		for user in self.partner_users:
+		for index, user in enumerate(self.partner_users):
+			contact = {
+				"prospect_name": prospect_name(values, index),
+				"contact_name": f"{values['contact_name']} {index}",
+				"contact_email": email(values, index),
+			}
 			frappe.set_user(user)
 			try:
-				doc = frappe.get_doc({"doctype": DOCTYPE, **values}).insert()
+				doc = frappe.get_doc({"doctype": DOCTYPE, **values, **contact}).insert()
 				apply_workflow(doc, "Submit")
 			finally:
 				frappe.set_user("Administrator")
@@ -97,20 +104,21 @@ class TestConcurrentApprovals(FrappeTestCase):
 				)
 				lead, opportunity = frappe.db.get_value(DOCTYPE, winner, ["lead", "opportunity"])
 				self.assertEqual(frappe.db.get_value(DOCTYPE, loser, ["lead", "opportunity"]), (None, None))
-				self.assertEqual(
-					frappe.get_all("Lead", {"email_id": values["contact_email"]}, pluck="name"), [lead]
-				)
+				emails = [email(values, index) for index in (0, 1)]
+				self.assertEqual(frappe.get_all("Lead", {"email_id": ("in", emails)}, pluck="name"), [lead])
 				opportunities = frappe.get_all("Opportunity", {"party_name": lead}, pluck="name")
 				self.assertEqual(opportunities, [opportunity])
 				self.assertEqual(
 					frappe.db.get_value("Opportunity", opportunity, "sales_partner"), self.partners[won]
 				)
 				contacts = frappe.get_all(
-					"Contact Email", {"email_id": values["contact_email"]}, pluck="parent", distinct=True
+					"Contact Email", {"email_id": ("in", emails)}, pluck="parent", distinct=True
 				)
 				self.assertEqual(len(contacts), 1)
 				addresses = frappe.get_all(
-					"Address", {"address_title": values["prospect_name"]}, pluck="name"
+					"Address",
+					{"address_title": ("in", [prospect_name(values, index) for index in (0, 1)])},
+					pluck="name",
 				)
 				self.assertEqual(len(addresses), 1)
 				self.made.setdefault("Opportunity", []).append(opportunity)
@@ -121,6 +129,16 @@ class TestConcurrentApprovals(FrappeTestCase):
 			f"\n{ROUNDS} rounds of two approvals at once: first manager won {winners.count(0)}, "
 			f"second {winners.count(1)}"
 		)
+
+
+def prospect_name(values: dict, index: int) -> str:
+	"""How partner `index` wrote the prospect's name: "PT Maju …", "PT Maju … Tbk" (one company key)."""
+	return values["prospect_name"] + ("", " Tbk")[index]
+
+
+def email(values: dict, index: int) -> str:
+	"""The e-mail of partner `index`'s contact at the prospect (siti0@…, siti1@…: one domain)."""
+	return values["contact_email"].replace("siti@", f"siti{index}@")
 
 
 def delete_committed(made: dict) -> None:
