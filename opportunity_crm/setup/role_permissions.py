@@ -7,15 +7,20 @@ channel's flows need, and read on Workflow to the roles that act on the Deal Reg
 - invite a partner's people (Sales Partner ▸ Invite Partner User): write on the Sales Partner, read on the
   Contact picked in the dialog;
 - decide (approve, reject, return): the approval makes or reuses the Lead and converts it into the
-  Opportunity of a Sales Person (create, write on Lead and Opportunity; read on Sales Person), which links
-  the Lead's Contact and Address to the Opportunity (write on them, `crm/party_links.py`);
-- follow the channel: the partners, their Leads and Opportunities in lists and reports (read, report);
+  Opportunity of a Sales Person, which it then fills (create on Lead; create, write on Opportunity; read
+  on Sales Person); the conversion links the Lead's Addresses and Contacts to the Opportunity, which
+  changes them (write on Address and Contact, `crm/party_links.py`);
+- follow the channel: the partners, their Leads and Opportunities in lists and report views (read,
+  report);
 - Frappe v16's form reads `Workflow.enable_action_confirmation` (`frappe.client.get_value`) before it
   applies any Workflow action: without read on Workflow the Actions menu does nothing.
 
+Each right here was taken away alone once, and a flow then failed (report: the list's report view);
+`test_channel_manager` runs the flows with all of them taken away.
+
 `grant()` runs at install and by a patch (once: a rule the site later changes or deletes stays so);
-`revoke()` at uninstall takes away the rows `grant()` made and, where a doctype's custom rules are then only
-the copy of its standard ones that Frappe made for them (`setup_custom_perms`), that copy too, so the
+`revoke()` at uninstall takes away the rows `grant()` made and, where a doctype's custom rules are then
+only the copy of its standard ones that Frappe made for them (`setup_custom_perms`), that copy too, so the
 doctype is back on its standard rules.
 """
 
@@ -29,12 +34,12 @@ SALES_MANAGER = "Sales Manager"
 
 # doctype → role → the rights given at permission level 0
 GRANTS = {
-	"Sales Partner": {CHANNEL_MANAGER: ("read", "write", "report", "print", "email")},
+	"Sales Partner": {CHANNEL_MANAGER: ("read", "write", "report")},
 	"Contact": {CHANNEL_MANAGER: ("read", "write")},
 	"Address": {CHANNEL_MANAGER: ("read", "write")},
 	"Sales Person": {CHANNEL_MANAGER: ("read",)},
-	"Lead": {CHANNEL_MANAGER: ("read", "write", "create", "report", "print", "email")},
-	"Opportunity": {CHANNEL_MANAGER: ("read", "write", "create", "report", "print", "email")},
+	"Lead": {CHANNEL_MANAGER: ("read", "create", "report")},
+	"Opportunity": {CHANNEL_MANAGER: ("read", "write", "create", "report")},
 	"Workflow": {CHANNEL_MANAGER: ("read",), SALES_MANAGER: ("read",)},
 }
 

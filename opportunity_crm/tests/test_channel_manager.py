@@ -10,8 +10,14 @@ from opportunity_crm import api
 from opportunity_crm.crm.partner_users import partner_of
 from opportunity_crm.setup import role_permissions
 from opportunity_crm.setup.workflow import CHANNEL_MANAGER
-from opportunity_crm.tests.factories import make_user
-from opportunity_crm.tests.test_deal_registration import DOCTYPE, DealRegistrationCase
+from opportunity_crm.tests.factories import make_lead, make_user
+from opportunity_crm.tests.test_deal_registration import DOCTYPE, DealRegistrationCase, prospect
+
+
+def linked_parenttypes(link_doctype: str, link_name: str) -> list[str]:
+	return frappe.get_all(
+		"Dynamic Link", {"link_doctype": link_doctype, "link_name": link_name}, pluck="parenttype"
+	)
 
 
 class TestChannelManagerAlone(DealRegistrationCase):
@@ -88,6 +94,23 @@ class TestChannelManagerAlone(DealRegistrationCase):
 		)
 		self.assertEqual(frappe.db.get_value(DOCTYPE, rejected.name, "status"), "Rejected")
 		self.assertEqual(frappe.db.get_value(DOCTYPE, returned.name, "status"), "Returned")
+
+	def test_a_channel_manager_alone_approves_onto_an_existing_lead(self):
+		"""The Lead someone else made, with its Address and Contact: the conversion links them to the new
+		Opportunity (write on Address and Contact)."""
+		values = prospect()
+		lead = make_lead(email_id=values["contact_email"], company_name=values["prospect_name"])
+		registration = self.register(**values)
+
+		result = self.as_channel_manager(
+			api.approve_deal_registration, registration.name, self.sales_person, "First to register"
+		)
+
+		self.assertEqual(result["lead"], lead)
+		self.assertEqual(
+			set(linked_parenttypes("Opportunity", result["opportunity"])),
+			{"Address", "Contact"},
+		)
 
 	def test_without_the_apps_rules_a_channel_manager_cannot_approve(self):
 		registration = self.register()
