@@ -24,7 +24,7 @@ from opportunity_crm.exceptions import BusyError
 # Seconds to wait for a prospect another check holds (an approval creates a Lead, an Opportunity, a
 # Contact and an Address: a few seconds at most); then the caller gets 409 and may repeat.
 LOCK_TIMEOUT = 30
-PREFIX = "opportunity_crm:prospect:"
+PREFIX = "opportunity_crm:"  # + 40 hexadecimal digits: 56 characters
 
 
 def lock_name(field: str, value: str) -> str:
