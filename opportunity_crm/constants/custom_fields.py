@@ -231,6 +231,16 @@ PROPERTY_SETTERS = [
 		"value": "",
 		"property_type": "Data",
 	},
+	# a Version for every change of an Opportunity, the app's conversions and merges included
+	# (`crm/document_writes.py`), as ERPNext keeps for Customers and Sales Orders
+	{
+		"doctype": "Opportunity",
+		"fieldname": None,
+		"property": "track_changes",
+		"value": "1",
+		"property_type": "Check",
+		"for_doctype": True,
+	},
 ]
 
 # Sales Stages ERPNext creates in its setup wizard, with a probability for each (set only where a site has

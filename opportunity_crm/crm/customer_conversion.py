@@ -8,11 +8,12 @@ same way.
 
 import frappe
 from erpnext.crm.doctype.opportunity.opportunity import make_customer
-from frappe.utils import nowdate
+from frappe.utils import getdate, nowdate
 
 from opportunity_crm.crm.atomic import atomic
 from opportunity_crm.crm.audit import record_conversion
 from opportunity_crm.crm.deal_expiry import convert_registrations
+from opportunity_crm.crm.document_writes import set_through_document
 from opportunity_crm.crm.party_links import copy_links
 from opportunity_crm.crm.rules import (
 	ensure_customer_has_no_other_opportunity,
@@ -130,8 +131,7 @@ def complete_customer_link(customer) -> None:
 	opportunity = customer.flags.pop("opportunity_crm_link_to", None)
 	if not opportunity:
 		return
-	frappe.db.set_value("Opportunity", opportunity, "customer", customer.name)
-	mark_converted(opportunity)
+	mark_converted(opportunity, {"customer": customer.name})
 	copy_links(
 		"Opportunity",
 		opportunity,
@@ -143,13 +143,12 @@ def complete_customer_link(customer) -> None:
 	record_conversion(("Opportunity", opportunity), ("Customer", customer.name), *lead)
 
 
-def mark_converted(opportunity: str) -> None:
-	"""Date the conversion (a Customer, or a first Sales Order), once: one conditional UPDATE."""
-	table = frappe.qb.DocType("Opportunity")
-	(
-		frappe.qb.update(table)
-		.set(table.converted_on, nowdate())
-		.where((table.name == opportunity) & table.converted_on.isnull())
-		.run()
-	)
+def mark_converted(opportunity: str, values: dict | None = None) -> None:
+	"""Date the conversion (a Customer, or a first Sales Order) once, with `values` (the Customer), through
+	the Opportunity's document: its events set the forecast category (Closed), write the movement log's Won
+	row and a Version, as a save would."""
+	values = dict(values or {})
+	if not frappe.db.get_value("Opportunity", opportunity, "converted_on", for_update=True):
+		values["converted_on"] = getdate(nowdate())
+	set_through_document("Opportunity", opportunity, values)
 	convert_registrations(opportunity)  # a partner's approved Deal Registration of it is Converted

@@ -14,10 +14,11 @@ Definitions (every amount in the company's currency):
   already in *achieved*).
 - **weighted pipeline**: `base_weighted_amount` of open Opportunities (Pipeline, Best Case and Commit).
 - **gap**: target - achieved - commit: what is still missing if every committed deal closes (positive: short
-  of target; negative: above it).
+  of target; negative: above it); only against a target: without one the report leaves it empty.
 An Opportunity counts in the month of its `expected_closing` (none: it is in no period). Its category is the
-effective one (`forecast_category.effective_category_sql`: Lost, Closed and converted deals never count as
-pipeline). A person's credit on an Opportunity is the `allocated_percentage` of their revenue rows (not
+stored `forecast_category`: every path that changes the status or converts runs the Opportunity's events,
+which keep it (`crm/forecast_category.py`: Lost, Closed and won deals never count as pipeline). A person's
+credit on an Opportunity is the `allocated_percentage` of their revenue rows (not
 overlay) in its Sales Team; an Opportunity without such rows credits 100 % to its `sales_person`. A partner
 and a company get 100 %. A team's row (a group Sales Person) sums its whole subtree (`lft`/`rgt`), its own
 targets included.
@@ -29,9 +30,10 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, get_first_day, get_last_day, getdate, nowdate
 
-from opportunity_crm.crm.forecast_category import effective_category_sql
 from opportunity_crm.permissions import get_restrictions, match_condition, sql_list
 
+# the stored category (see the module)
+CATEGORY = "`tabOpportunity`.`forecast_category`"
 GROUPS = {"Sales Person": "sales_person", "Sales Partner": "sales_partner", "Company": "company"}
 MEASURES = ("target", "achieved", "commit_amount", "best_case", "weighted_pipeline")
 SNAPSHOT_DOCTYPE = "Opportunity Forecast Snapshot"
@@ -72,7 +74,7 @@ def overlay_clause(alias: str) -> str:
 
 
 def opportunity_facts(group: str, scope: dict) -> str:
-	category = effective_category_sql()
+	category = CATEGORY
 	amounts = f"""
 		sum(case when {category} = 'Commit'
 			then `tabOpportunity`.`base_opportunity_amount` * {{share}} else 0 end) as commit_amount,
@@ -293,7 +295,7 @@ def opportunities_behind(filters, group: str, group_value: str, period_value: st
 	values = {**query_values(filters), "group_value": group_value, "period_value": period_value}
 	conditions = [
 		"`tabOpportunity`.`expected_closing` between %(from_date)s and %(to_date)s",
-		f"{effective_category_sql()} in ({sql_list(categories)})",
+		f"{CATEGORY} in ({sql_list(categories)})",
 	]
 	if period_value != "total":
 		month = month_of("`tabOpportunity`.`expected_closing`")

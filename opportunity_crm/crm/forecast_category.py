@@ -10,16 +10,17 @@
   makes it follow the stage again. A reopened Opportunity follows its stage again.
 
 Where it is kept: `Opportunity.validate` (every save), `on_change` (after `db_set` / `set_status`, which
-ERPNext's Quotation uses to mark an Opportunity Lost or Converted), `Sales Stage.on_update` (set-based, as
-the probability), install and migrate (set-based backfill). Paths that write `status` or `converted_on`
-with plain SQL (the app's Customer conversion, for one) run no document event: the forecast report and the
-snapshot therefore read the category through `effective_category_sql`, the same rule in SQL, so the
-numbers never depend on whether a save ran.
+ERPNext's Quotation uses to mark an Opportunity Lost or Converted, and which the app's own conversions and
+merges use: `document_writes.set_through_document`), `Sales Stage.on_update` (set-based, as the
+probability), install and migrate (set-based backfill, which also corrects rows converted before the app
+wrote conversions through the document). Every path that changes the status or `converted_on` runs one of
+these, so the stored field is the category: the list, the forecast and the snapshot read it as it is.
 """
 
 import frappe
 
 from opportunity_crm.crm.movement import record_set_based_change
+from opportunity_crm.crm.won import is_won, won_sql
 
 CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
 OPEN_CATEGORIES = ("Pipeline", "Best Case", "Commit")
@@ -29,10 +30,10 @@ UNCHOSEN = ("", None, CATEGORIES[0])
 
 def status_category(status: str | None, converted_on=None) -> str | None:
 	"""The category the status imposes, or None for an open Opportunity. The one rule; the SQL twin is
-	`effective_category_sql`."""
+	`status_category_cases`."""
 	if status == "Lost":
 		return "Omitted"
-	if status == "Converted" or converted_on:
+	if is_won(status, converted_on):
 		return "Closed"
 	if status == "Closed":
 		return "Omitted"
@@ -42,16 +43,8 @@ def status_category(status: str | None, converted_on=None) -> str | None:
 def status_category_cases(alias: str) -> str:
 	"""`status_category` as the first WHEN branches of an SQL CASE over the Opportunity `alias`."""
 	return f"""when {alias}.`status` = 'Lost' then 'Omitted'
-		when {alias}.`status` = 'Converted' or {alias}.`converted_on` is not null then 'Closed'
+		when {won_sql(alias)} then 'Closed'
 		when {alias}.`status` = 'Closed' then 'Omitted'"""
-
-
-def effective_category_sql(alias: str = "`tabOpportunity`") -> str:
-	"""`status_category`, else the stored category, as an SQL expression over the Opportunity `alias`."""
-	return f"""(case
-		{status_category_cases(alias)}
-		else ifnull(nullif({alias}.`forecast_category`, ''), '{CATEGORIES[0]}')
-	end)"""
 
 
 def stage_category(sales_stage: str | None) -> str:

@@ -9,6 +9,7 @@ rule; one that keeps them is completed so that both sides agree.
 import frappe
 from frappe import _
 
+from opportunity_crm.crm.document_writes import set_through_document
 from opportunity_crm.exceptions import MergeConflictError
 
 OPPORTUNITY_FIELDS = ["name", "company", "opportunity_from", "party_name", "lead", "customer"]
@@ -65,9 +66,11 @@ def complete_opportunity_merge(doc, old: str, new: str, merge: bool) -> None:
 		values["converted_on"] = kept.converted_on or merged.converted_on
 	if not values:
 		return
-	# The merged row goes right after this hook; free its unique values first.
+	# The merged row goes right after this hook; free its unique values first (no event: it is deleted).
 	frappe.db.set_value("Opportunity", old, {"lead": None, "customer": None}, update_modified=False)
-	frappe.db.set_value("Opportunity", new, values)
+	# the kept one through its document: a Customer taken over makes it won (forecast category, movement
+	# log, Version)
+	set_through_document("Opportunity", new, values)
 
 
 # Customer ---------------------------------------------------------------------------------------------
@@ -91,7 +94,7 @@ def complete_customer_merge(doc, old: str, new: str, merge: bool) -> None:
 		return
 	opportunity = frappe.db.get_value("Opportunity", {"customer": new}, "name")
 	if opportunity and not frappe.db.get_value("Customer", new, "opportunity_name"):
-		frappe.db.set_value("Customer", new, "opportunity_name", opportunity)
+		set_through_document("Customer", new, {"opportunity_name": opportunity})
 
 
 def opportunity_of_customer(customer: str) -> str | None:

@@ -1,6 +1,6 @@
 """Pipeline movement: one `Opportunity Movement` row per change of an Opportunity's Sales Stage, amount,
-expected closing date, forecast category or Sales Person, per status change to Converted (won), Lost or
-Closed, and per creation (a new deal).
+expected closing date, forecast category or Sales Person, when it becomes won (`crm/won.py`), per status
+change to Lost or Closed, and per creation (a new deal).
 
 `record_movements(doc)` runs in Opportunity.on_change, which Frappe runs after every insert and save and
 after every `db_set` (ERPNext's Quotation and Sales Order set the status that way), so every path that
@@ -15,6 +15,8 @@ does not rewrite history:
   that already orders the funnel: ERPNext's stages get 10 %…80 % in funnel order) is higher / lower than
   the old one's; a stage set where there was none is Forward, a stage removed is Back; two stages of the
   same probability are neither.
+- Won: once per Opportunity, when it becomes won (`crm/won.py`: a Customer, a Sales Order or ERPNext's
+  Converted, whichever comes first; a merge that brings a won deal's rows brings its Won row).
 - Amount: Up / Down by the amount in the company's currency (the report adds those).
 - Closing Date: Pushed (later) / Pulled (earlier), when both dates are set.
 """
@@ -24,6 +26,7 @@ from frappe.query_builder.terms import ParameterizedValueWrapper
 from frappe.utils import flt, getdate, now_datetime
 from pypika.terms import PseudoColumn, Term
 
+from opportunity_crm.crm.won import is_won
 from opportunity_crm.permissions import (
 	NO_OBJECTION,
 	get_restrictions,
@@ -35,8 +38,8 @@ DOCTYPE = "Opportunity Movement"
 STATE_FLAG = "opportunity_crm_movement_state"
 INSERT = object()  # marks the change that created the Opportunity
 AMOUNT_COLUMNS = ("from_amount", "to_amount", "from_base_amount", "to_base_amount")  # NOT NULL, as Currency
-# status the Opportunity reaches -> kind of the row
-STATUS_KINDS = {"Converted": "Won", "Lost": "Lost", "Closed": "Closed"}
+# status the Opportunity reaches -> kind of the row; Won is written when it becomes won (`crm/won.py`)
+STATUS_KINDS = {"Lost": "Lost", "Closed": "Closed"}
 COLUMNS = (
 	"opportunity",
 	"company",
@@ -72,6 +75,7 @@ def state_of(doc) -> dict:
 		"forecast_category": doc.get("forecast_category") or None,
 		"sales_person": doc.get("sales_person") or None,
 		"status": doc.get("status") or None,
+		"won": is_won(doc.get("status"), doc.get("converted_on")),
 	}
 
 
@@ -170,6 +174,21 @@ def changes(doc, before: dict | None, after: dict) -> list[dict]:
 		)
 	if before["sales_person"] != after["sales_person"]:
 		rows.append(row("Sales Person"))
+	if (
+		after["won"]
+		and not before["won"]
+		and not frappe.db.exists(DOCTYPE, {"opportunity": doc.name, "kind": "Won"})
+	):
+		# a Customer, a Sales Order or an ordered Quotation, whichever came first: one Won row per
+		# Opportunity (a merge brings the merged one's rows, its win included)
+		rows.append(
+			row(
+				"Won",
+				from_status=before["status"],
+				to_status=after["status"],
+				to_stage=after["sales_stage"],  # the stage it was won at
+			)
+		)
 	if before["status"] != after["status"] and after["status"] in STATUS_KINDS:
 		rows.append(
 			row(

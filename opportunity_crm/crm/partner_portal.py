@@ -36,6 +36,7 @@ from frappe.utils import cstr, flt, fmt_money, formatdate, getdate
 from pypika.terms import ExistsCriterion
 
 from opportunity_crm.constants.opportunity_status import CLOSED_STATUSES
+from opportunity_crm.crm.document_writes import set_on_document
 from opportunity_crm.crm.partner_users import partner_of
 from opportunity_crm.exceptions import InvalidArgumentError
 
@@ -242,8 +243,9 @@ def update_opportunity(
 	changed = {field: value for field, value in values.items() if cstr(doc.get(field)) != cstr(value)}
 	if changed:
 		# db_set, not save: the partner's three fields change, whatever else the rules would ask of the
-		# whole record on save; Frappe still runs on_change (the pipeline movement log sees the date)
-		doc.db_set(changed)
+		# whole record on save; Frappe still runs on_change (the pipeline movement log sees the date), and a
+		# Version records it
+		set_on_document(doc, changed)
 		doc.add_comment(
 			"Info",
 			_("{0} (Sales Partner {1}) updated: {2}").format(

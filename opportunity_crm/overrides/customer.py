@@ -7,6 +7,7 @@ from opportunity_crm.crm.customer_conversion import (
 	prepare_customer_link,
 )
 from opportunity_crm.crm.deal_keys import set_keys_from_sources
+from opportunity_crm.crm.document_writes import set_through_document
 from opportunity_crm.crm.rules import ensure_customer_stays_with_its_opportunity
 
 
@@ -45,8 +46,9 @@ def complete_the_link(doc, method=None):
 
 
 def free_its_opportunity(doc, method=None):
-	"""Free the Opportunity, so that it may become a Customer again."""
-	frappe.db.set_value("Opportunity", {"customer": doc.name}, "customer", None)
+	"""Free the Opportunity, so that it may become a Customer again (through its document: Version)."""
+	for opportunity in frappe.get_all("Opportunity", filters={"customer": doc.name}, pluck="name"):
+		set_through_document("Opportunity", opportunity, {"customer": None})
 
 
 def refuse_merges_that_break_a_rule(doc, method=None, old=None, new=None, merge=False):

@@ -146,8 +146,10 @@ class TestPipelineMovement(FrappeTestCase):
 		from frappe.email.receive import InboundMail
 
 		from opportunity_crm.tests.test_intake import (
+			PULL_JOB,
 			RAW_MAIL,
 			commit_hooks,
+			in_job,
 			lead_with_opportunity,
 			sales_inbox,
 		)
@@ -157,7 +159,8 @@ class TestPipelineMovement(FrappeTestCase):
 		raw = RAW_MAIL.format(
 			sender=email, subject="Minta penawaran", message_id=frappe.generate_hash(length=12), body="Halo."
 		)
-		InboundMail(raw, sales_inbox()).process()
+		with in_job(PULL_JOB):
+			InboundMail(raw, sales_inbox()).process()
 		commit_hooks()
 		self.assertEqual(kinds(opportunity), [("New", None)])
 		self.assertEqual(frappe.db.count("Opportunity Movement", {"kind": "New"}), new_deals)
@@ -174,15 +177,26 @@ class TestPipelineMovement(FrappeTestCase):
 		(row,) = movements(doc.name, kind="Forecast Category")
 		self.assertEqual((row.from_forecast_category, row.to_forecast_category), ("Pipeline", "Commit"))
 
-	def test_won_when_a_sales_order_of_its_quotation_is_submitted(self):
+	def test_won_once_when_it_becomes_a_customer_not_again_when_its_order_is_submitted(self):
+		"""One definition of won (`crm/won.py`): the Customer makes it won, as it makes its forecast
+		category Closed; ERPNext's Converted, set when the order is submitted, is the same win."""
 		doc = self.opportunity()
 		add_wish(doc.name)
 		api.create_customer(doc.name)
+		(won,) = movements(doc.name, kind="Won")
+		self.assertEqual((won.from_status, won.to_status), ("Open", "Open"))
 		quotation = make_submitted_quotation(doc.name)
 		make_sales_order_from_quotation(quotation.name).submit()
 		self.assertEqual(frappe.db.get_value("Opportunity", doc.name, "status"), "Converted")
+		self.assertEqual(len(movements(doc.name, kind="Won")), 1)
+
+	def test_won_when_erpnext_sets_it_converted(self):
+		"""ERPNext's Quotation sets Converted with `db_set` (`set_status(update=True)`)."""
+		doc = self.opportunity()
+		doc.db_set("status", "Converted")
 		(won,) = movements(doc.name, kind="Won")
-		self.assertEqual((won.from_status, won.to_status), ("Quotation", "Converted"))
+		self.assertEqual((won.from_status, won.to_status), ("Open", "Converted"))
+		self.assertEqual(frappe.db.get_value("Opportunity", doc.name, "forecast_category"), "Closed")
 
 	def test_lost_through_erpnexts_declare_enquiry_lost(self):
 		doc = self.opportunity()

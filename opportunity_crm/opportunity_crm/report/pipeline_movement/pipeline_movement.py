@@ -5,9 +5,9 @@ Two queries with GROUP BY, no Python per Opportunity:
   moved back, pushed (closing date later), amount up / down (sums in the company's currency), won, lost,
   closed. A movement counts for the Sales Person the Opportunity had right after it; counts are of
   Opportunities (a deal moved forward twice counts once), the amounts are summed over every move;
-- the open Opportunities now (status Open, Quotation or Replied): how many, average days in the current
-  stage, and how many had no movement for the last N days. Each Opportunity's last moves come from the
-  (`opportunity`, `moved_on`) index. An Opportunity from before the app was installed has no movements:
+- the open Opportunities now (status Open, Quotation or Replied, and not won: `crm/won.py`): how many,
+  average days in the current stage, and how many had no movement for the last N days. Each
+  Opportunity's last moves come from the (`opportunity`, `moved_on`) index. An Opportunity from before the app was installed has no movements:
   its current stage and its last change are dated from its `creation` (an upper bound; the first change
   the app sees replaces it).
 
@@ -23,6 +23,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_to_date, cint, flt, getdate, now_datetime
 
+from opportunity_crm.crm.won import won_sql
 from opportunity_crm.permissions import match_condition
 
 REPORT = "Pipeline Movement"
@@ -124,7 +125,7 @@ def movements_from(filters) -> tuple[str, str]:
 
 def open_from(filters) -> tuple[str, str]:
 	"""FROM and WHERE of the open Opportunities the user may see."""
-	where = "`tabOpportunity`.`status` in %(open_statuses)s"
+	where = f"`tabOpportunity`.`status` in %(open_statuses)s and not {won_sql('`tabOpportunity`')}"
 	if filters.get("company"):
 		where += " and `tabOpportunity`.`company` = %(company)s"
 	joins = team_join(filters, "`tabOpportunity`.`sales_person`")
