@@ -311,6 +311,36 @@ class TestDealRegistrationConflicts(DealRegistrationCase):
 			{"prospect_name": f"PT {name} Tbk"}, {"prospect_name": f"CV. {name.upper()}"}, "company name"
 		)
 
+	def test_a_prospect_without_an_opportunity_is_matched(self):
+		token = frappe.generate_hash(length=8)
+		existing = frappe.get_doc(
+			{
+				"doctype": "Prospect",
+				"company_name": f"Toko Kue {token}",
+				"website": f"https://www.instagram.com/tokokue{token}",
+			}
+		).insert(ignore_permissions=True)
+		doc = self.register(prospect_name=f"CV Toko Kue {token}", website=f"instagram.com/TokoKue{token}/")
+		self.assertEqual(doc.status, "Submitted")  # a match to look at, not another partner's claim
+		self.assertTrue(doc.in_conflict)
+		self.assertEqual(
+			{(m.match_doctype, m.match_name, m.match_key, m.conflict) for m in doc.matches},
+			{
+				("Prospect", existing.name, "domain or account", 0),
+				("Prospect", existing.name, "company name", 0),
+			},
+		)
+
+	def test_shared_platform_accounts_are_no_conflict(self):
+		token = frappe.generate_hash(length=8)
+		self.approve(self.register(website=f"https://tokokue{token}.blogspot.com").name)
+		doc = self.register(user=self.other_user, website=f"https://bengkel{token}.blogspot.com")
+		self.assertEqual(doc.status, "Submitted")
+		self.assertFalse(doc.in_conflict)
+		doc = self.register(user=self.other_user, website=f"instagram.com/tokokue{token}")
+		self.assertEqual(doc.status, "Submitted")
+		self.assertFalse(doc.in_conflict)
+
 	def test_free_mail_domains_are_no_conflict(self):
 		self.approve(self.register(contact_email="budi.a@gmail.com", website="").name)
 		doc = self.register(user=self.other_user, contact_email="siti.b@gmail.com", website="")
