@@ -16,7 +16,7 @@ each one; one that fails is rolled back, logged (Error Log) and reported as fail
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, cint, escape_html, today
+from frappe.utils import add_days, cint, today
 
 from opportunity_crm.crm.document_writes import set_on_document
 
@@ -128,24 +128,13 @@ def convert_one(name: str) -> bool:
 
 
 def notice_one(name: str) -> bool:
-	"""One e-mail, then `expiry_notice_sent`. Without an outgoing Email Account it fails (logged, nothing
-	kept) and the next run tries again."""
+	"""`expiry_notice_sent`, once; setting it sends the Notification "Deal Registration Expiry Notice"
+	(setup/notifications.py). Without a partner user nobody is told: nothing is kept."""
 	registration = lock_approved(name)
-	if not registration or registration.expiry_notice_sent:
+	if not registration or registration.expiry_notice_sent or not registration.partner_user:
 		return False
-	lang = partner_language(registration)
-	sent = notify(
-		registration,
-		_("Deal Registration {0} ({1}) expires on {2}", lang=lang),
-		_(
-			"Your protection of this prospect ends on {0}. Convert the Opportunity before then (a Customer "
-			"or a Sales Order), or the prospect is free for other partners again.",
-			lang=lang,
-		).format(frappe.format(registration.protected_until, "Date")),
-	)
-	if sent:
-		registration.db_set("expiry_notice_sent", 1, update_modified=False)
-	return sent
+	registration.db_set("expiry_notice_sent", 1, update_modified=False)
+	return True
 
 
 def expire_one(name: str) -> bool:
@@ -168,47 +157,5 @@ def expire_one(name: str) -> bool:
 				frappe.format(registration.protected_until, "Date"),
 			),
 		)
-	lang = partner_language(registration)
-	try:
-		notify(
-			registration,
-			_("Deal Registration {0} ({1}) has expired", lang=lang),
-			_(
-				"It was not converted by {0}: the prospect is no longer protected for you. The Opportunity "
-				"stays open.",
-				lang=lang,
-			).format(frappe.format(registration.protected_until, "Date")),
-		)
-	except frappe.OutgoingEmailError:
-		# the prospect is freed on time all the same; the registration's timeline says so
-		frappe.clear_last_message()
-		frappe.log_error(
-			title=_("Deal Registration {0}: no outgoing Email Account to tell the partner").format(name),
-			reference_doctype=DOCTYPE,
-			reference_name=name,
-		)
-	return True
-
-
-def partner_language(registration) -> str | None:
-	if not registration.partner_user:
-		return None
-	return frappe.db.get_value("User", registration.partner_user, "language") or None
-
-
-def notify(registration, subject: str, text: str) -> bool:
-	"""E-mail the partner user, queued in the same transaction (a rollback drops it too). False when there
-	is no partner user; without an outgoing Email Account, Frappe's OutgoingEmailError."""
-	if not registration.partner_user:
-		return False
-	subject = subject.format(
-		registration.name, registration.prospect_name, frappe.format(registration.protected_until, "Date")
-	)
-	frappe.sendmail(
-		recipients=[registration.partner_user],
-		subject=subject,
-		message=f"<p>{escape_html(subject)}.</p><p>{escape_html(text)}</p>",
-		reference_doctype=DOCTYPE,
-		reference_name=registration.name,
-	)
+	# the partner is told by the Notification "Deal Registration Expired" (setup/notifications.py)
 	return True

@@ -14,7 +14,7 @@ Definitions (every amount in the company's currency):
   already in *achieved*).
 - **weighted pipeline**: `base_weighted_amount` of open Opportunities (Pipeline, Best Case and Commit).
 - **gap**: target - achieved - commit: what is still missing if every committed deal closes (positive: short
-  of target; negative: above it).
+  of target; negative: above it); only against a target: without one the report leaves it empty.
 An Opportunity counts in the month of its `expected_closing` (none: it is in no period). Its category is the
 stored `forecast_category`: every path that changes the status or converts runs the Opportunity's events,
 which keep it (`crm/forecast_category.py`: Lost, Closed and won deals never count as pipeline). A person's

@@ -14,6 +14,7 @@ from opportunity_crm.crm.deal_keys import backfill_keys, ensure_registration_key
 from opportunity_crm.crm.forecast import ensure_forecast_indexes
 from opportunity_crm.crm.forecast_category import backfill_forecast_categories
 from opportunity_crm.crm.probability import backfill_weighted_amounts
+from opportunity_crm.setup.notifications import create_notifications
 
 
 def after_install():
@@ -31,21 +32,25 @@ def after_install():
 	ensure_registration_key_indexes()
 	backfill_keys()
 	set_default_registration_days()
+	create_notifications()
 	# New installs start with row-level access on; a site that upgrades gets the settings doctype with
 	# the switch off (its default), so nobody loses access by surprise.
 	frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)
 
 
 def before_uninstall():
-	"""Take away what install made (README, "Install"): the custom fields and property setters, the rules
-	given to roles, the partner users' User Permissions, the Workflow and the roles."""
+	"""Take away what install made (README, "Install"): the custom fields and property
+	setters, the rules given to roles, the partner users' User Permissions, the Workflow and the roles, the
+	partner channel's Notifications."""
 	from opportunity_crm.crm.partner_users import remove_partner_user_permissions
 	from opportunity_crm.setup import role_permissions, workflow
+	from opportunity_crm.setup.notifications import delete_notifications
 
 	delete_custom_fields()
 	role_permissions.revoke()
 	remove_partner_user_permissions()
 	workflow.remove()
+	delete_notifications()
 
 
 def create_custom_fields():
