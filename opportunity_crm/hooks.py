@@ -80,6 +80,9 @@ doc_events = {
 			"opportunity_crm.crm.forecast_category.follow_stage",
 		],
 	},
+	"Sales Person": {
+		"before_validate": "opportunity_crm.overrides.sales_person.hand_over_customers_of_who_leaves",
+	},
 	"Sales Order": {
 		"after_mapping": "opportunity_crm.overrides.sales_order.link_the_quotations_customer",
 		"before_validate": "opportunity_crm.overrides.sales_order.belong_to_its_opportunity",
@@ -124,6 +127,10 @@ override_whitelisted_methods = {
 	"frappe.desk.search.search_link": "opportunity_crm.overrides.whitelisted_methods.search_link",
 	"frappe.desk.search.search_widget": "opportunity_crm.overrides.whitelisted_methods.search_widget",
 	"frappe.client.validate_link": "opportunity_crm.overrides.whitelisted_methods.validate_link",
+	# Employee ▸ status Left disables the Sales Person past its events; through its document instead
+	"erpnext.setup.doctype.employee.employee.deactivate_sales_person": (
+		"opportunity_crm.overrides.sales_person.deactivate_sales_person"
+	),
 }
 
 has_permission = {

@@ -11,6 +11,7 @@ from opportunity_crm.tests.factories import (
 	convert,
 	make_employee,
 	make_lead,
+	make_sales_order,
 	make_sales_order_from_quotation,
 	make_sales_person,
 	make_submitted_quotation,
@@ -47,6 +48,85 @@ class TestPeopleChange(FrappeTestCase):
 		self.assertNotIn(person, team_of(frappe.get_doc("Customer", customer)))
 		self.assertNotIn(person, team_of(order))
 		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "sales_person"), person)
+
+	def converted_with_team(self, team: dict) -> tuple[str, str]:
+		"""An Opportunity with `team` ({person: share}, the first its Sales Person), made a Customer: the
+		Customer takes the team. Returns (opportunity, customer)."""
+		people = list(team)
+		opportunity = convert(make_lead(), sales_person=people[0])
+		doc = frappe.get_doc("Opportunity", opportunity)
+		doc.set(
+			"sales_team", [{"sales_person": p, "allocated_percentage": share} for p, share in team.items()]
+		)
+		doc.save()
+		add_wish(opportunity)
+		customer = api.create_customer(opportunity)["customer"]
+		self.assertEqual(team_of(frappe.get_doc("Customer", customer)), team)
+		return opportunity, customer
+
+	def assertOrdersGoThrough(self, opportunity: str, customer: str) -> None:
+		"""ERPNext's Quotation ▸ Sales Order and a Sales Order made directly both submit."""
+		from_quotation = make_sales_order_from_quotation(make_submitted_quotation(opportunity).name)
+		from_quotation.submit()
+		direct = make_sales_order(customer)
+		direct.insert()
+		direct.submit()
+		self.assertEqual((from_quotation.docstatus, direct.docstatus), (1, 1))
+
+	def test_who_leaves_the_customers_team_alone_leaves_it_empty_and_orders_go_through(self):
+		person = make_sales_person()
+		opportunity, customer = self.converted_with_team({person: 100})
+
+		leave(person)
+
+		self.assertEqual(team_of(frappe.get_doc("Customer", customer)), {})
+		self.assertOrdersGoThrough(opportunity, customer)
+
+	def test_who_leaves_a_split_hands_the_share_to_the_others_still_there(self):
+		leaving, staying = make_sales_person(), make_sales_person()
+		opportunity, customer = self.converted_with_team({leaving: 60, staying: 40})
+
+		leave(leaving)
+
+		self.assertEqual(team_of(frappe.get_doc("Customer", customer)), {staying: 100})
+		self.assertTrue(
+			frappe.db.exists(
+				"Comment",
+				{
+					"reference_doctype": "Customer",
+					"reference_name": customer,
+					"content": ("like", f"%{leaving}%"),
+				},
+			)
+		)
+		self.assertOrdersGoThrough(opportunity, customer)
+
+	def test_who_leaves_after_a_reassignment_hands_the_share_to_the_opportunitys_new_owner(self):
+		leaving, staying, successor = make_sales_person(), make_sales_person(), make_sales_person()
+		opportunity, customer = self.converted_with_team({leaving: 60, staying: 40})
+		api.reassign_sales_person([opportunity], successor)
+
+		leave(leaving)
+
+		self.assertEqual(team_of(frappe.get_doc("Customer", customer)), {staying: 40, successor: 60})
+		self.assertOrdersGoThrough(opportunity, customer)
+
+	def test_an_employee_who_left_hands_over_through_erpnexts_employee_form(self):
+		"""The Employee form's status Left calls ERPNext's `deactivate_sales_person`, which the app routes
+		through the Sales Person's document."""
+		leaving = make_sales_person(employee=make_employee(make_user("Sales User")))
+		staying = make_sales_person()
+		opportunity, customer = self.converted_with_team({leaving: 50, staying: 50})
+		employee = frappe.db.get_value("Sales Person", leaving, "employee")
+
+		# what Frappe's request handler runs for that call: the last override of the method, if any
+		method = "erpnext.setup.doctype.employee.employee.deactivate_sales_person"
+		method = (frappe.get_hooks("override_whitelisted_methods").get(method) or [method])[-1]
+		frappe.get_attr(method)(employee=employee, status="Left")
+
+		self.assertEqual(frappe.db.get_value("Sales Person", leaving, "enabled"), 0)
+		self.assertEqual(team_of(frappe.get_doc("Customer", customer)), {staying: 100})
+		self.assertOrdersGoThrough(opportunity, customer)
 
 	def test_a_sales_person_turned_into_a_group_never_blocks_an_order(self):
 		person = make_sales_person()
