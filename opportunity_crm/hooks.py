@@ -160,6 +160,10 @@ portal_menu_items = [
 	{"title": "Partner Portal", "route": "/partner", "role": "Partner User"},
 ]
 
+# The partner channel's e-mails are Notification records the app makes at install (setup/notifications.py);
+# their templates render in the partner user's language through this Jinja method
+jinja = {"methods": ["opportunity_crm.setup.notifications.partner_language"]}
+
 # bulk_summary.js, the summary dialog both bulk actions share, comes first
 doctype_list_js = {
 	"Lead": ["public/js/bulk_summary.js", "public/js/lead_list.js"],

@@ -452,7 +452,8 @@ def selling_rate(item_code: str) -> float:
 
 
 def record_decision(doc, state: str) -> None:
-	"""A timeline entry with the reason, and an e-mail to the partner.
+	"""A timeline entry with the reason. The partner's e-mail is the Notification "Deal Registration
+	<state>" that the app ships (setup/notifications.py): Frappe sends it when the status changes.
 
 	The partner reads the registration's timeline (Frappe's `get_docinfo` returns every comment of a
 	document its reader may open), so the entry says only what the partner may know: the decision, the
@@ -470,43 +471,6 @@ def record_decision(doc, state: str) -> None:
 	if reason:
 		text += " " + _("Reason: {0}").format(escape_html(reason))
 	doc.add_comment("Info", text)
-	notify_partner(doc, state, reason)
-
-
-def notify_partner(doc, state: str, reason: str) -> None:
-	if not doc.partner_user:
-		return
-	lang = frappe.db.get_value("User", doc.partner_user, "language") or None
-	subjects = {
-		"Approved": _("Deal Registration {0} ({1}) is approved", lang=lang),
-		"Rejected": _("Deal Registration {0} ({1}) is rejected", lang=lang),
-		"Returned": _("Deal Registration {0} ({1}) needs more information", lang=lang),
-	}
-	lines = [subjects[state].format(doc.name, escape_html(doc.prospect_name)) + "."]
-	if reason:
-		lines.append(_("Reason: {0}", lang=lang).format(escape_html(reason)))
-	if state == "Approved":
-		lines.append(
-			_("The prospect is protected for you until {0}.", lang=lang).format(
-				frappe.format(doc.protected_until, "Date")
-			)
-		)
-	elif state == "Returned":
-		lines.append(_("Please complete the registration and submit it again.", lang=lang))
-	try:
-		frappe.sendmail(
-			recipients=[doc.partner_user],
-			subject=subjects[state].format(doc.name, doc.prospect_name),
-			message="".join(f"<p>{line}</p>" for line in lines),
-			reference_doctype=DOCTYPE,
-			reference_name=doc.name,
-		)
-	except frappe.OutgoingEmailError:
-		# the decision stands without a mail account; the channel manager is told, as Frappe does
-		frappe.clear_last_message()
-		frappe.msgprint(
-			_("Please setup default outgoing Email Account from Settings > Email Account"), alert=True
-		)
 
 
 # Decisions ----------------------------------------------------------------------------------------------

@@ -65,6 +65,11 @@ class DealExpiryTestCase(FrappeTestCase):
 				"Email Queue", {"reference_doctype": "Deal Registration", "reference_name": name}
 			)
 			frappe.db.delete("Comment", {"reference_doctype": "Deal Registration", "reference_name": name})
+			# the Notification's mail is also a Communication (an Automated Message) of the registration
+			for communication in frappe.get_all(
+				"Communication", {"reference_doctype": "Deal Registration", "reference_name": name}, pluck="name"
+			):
+				frappe.delete_doc("Communication", communication, force=True, ignore_permissions=True)
 			frappe.db.delete("Error Log", {"reference_doctype": "Deal Registration", "reference_name": name})
 			frappe.db.delete("Deal Registration", name)
 		frappe.db.commit()

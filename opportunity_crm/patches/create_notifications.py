@@ -1,0 +1,5 @@
+from opportunity_crm.setup.notifications import create_notifications
+
+
+def execute():
+	create_notifications()
