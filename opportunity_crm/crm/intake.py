@@ -16,19 +16,40 @@ from frappe.model.rename_doc import rename_doc
 FLAG = "opportunity_crm_intake_folds"
 
 
-def is_intake(doc) -> bool:
-	"""A new Opportunity inserted by ERPNext's intake rather than by a user.
+# What Frappe is running when ERPNext's intake inserts an Opportunity: the background job that pulls an
+# Email Account's mail (scheduled), the desk's Email Account ▸ Pull Emails, and the website contact form
+# (Frappe's method, which ERPNext's `override_whitelisted_methods` hands to its own, or ERPNext's directly).
+INTAKE_JOBS = frozenset({"frappe.email.doctype.email_account.email_account.pull_from_email_account"})
+INTAKE_METHODS = frozenset(
+	{
+		"frappe.email.doctype.email_account.email_account.pull_emails",
+		"frappe.www.contact.send_message",
+		"erpnext.templates.utils.send_message",
+	}
+)
+INTAKE_ENTRY_POINTS = INTAKE_JOBS | INTAKE_METHODS
 
-	Frappe's inbound mail inserts it with `ignore_permissions` and `ignore_mandatory`
-	(`InboundMail._create_reference_document`); the website contact form
-	(`erpnext.templates.utils.send_message`) inserts it as Guest with `ignore_permissions`. A user's
-	insert (desk, REST, Data Import, the app's API) checks permissions.
+
+def is_intake(doc) -> bool:
+	"""A new Opportunity inserted by ERPNext's intake rather than by a user or another app.
+
+	Recognised by what Frappe says it is running: the job's method (`frappe.local.job`, set by Frappe's
+	`execute_job`) or the request's method (`frappe.form_dict.cmd`, set by Frappe's handler), one of the
+	intake's entry points above; and inserted as the intake inserts it, with `ignore_permissions` (Frappe's
+	`InboundMail._create_reference_document`, ERPNext's `send_message`). Another app's insert with the same
+	flags, from anywhere else, gets the rule's refusal like everybody's.
 	"""
-	return bool(
-		doc.is_new()
-		and doc.flags.ignore_permissions
-		and (doc.flags.ignore_mandatory or frappe.session.user == "Guest")
-	)
+	return bool(doc.is_new() and doc.flags.ignore_permissions and entry_point() in INTAKE_ENTRY_POINTS)
+
+
+def entry_point() -> str | None:
+	"""The method of the background job, else of the request, that Frappe is running; None otherwise."""
+	job = getattr(frappe.local, "job", None)
+	if job and job.get("method"):
+		return job.method
+	if getattr(frappe.local, "request", None):
+		return (getattr(frappe.local, "form_dict", None) or {}).get("cmd")
+	return None
 
 
 def fold_into(new: str, existing: str) -> None:

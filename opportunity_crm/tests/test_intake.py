@@ -1,11 +1,14 @@
 """ERPNext's intake keeps what it is sent: an e-mail or a website message from a Lead that already has its
 Opportunity reaches that Opportunity; a desk path that would make a second one refuses with the rule."""
 
+from contextlib import contextmanager
+
 import frappe
 from erpnext.crm.doctype.opportunity.opportunity import make_opportunity_from_communication
-from erpnext.templates.utils import send_message
 from frappe.email.receive import InboundMail
+from frappe.handler import execute_cmd
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import set_request
 
 from opportunity_crm.exceptions import DuplicateOpportunityError
 from opportunity_crm.tests.factories import convert, default_company, make_lead
@@ -44,6 +47,32 @@ def sales_inbox() -> "frappe.model.document.Document":
 	return frappe.get_doc("Email Account", name)
 
 
+PULL_JOB = "frappe.email.doctype.email_account.email_account.pull_from_email_account"
+CONTACT_FORM = "frappe.www.contact.send_message"
+
+
+@contextmanager
+def in_job(method: str):
+	"""What Frappe's `execute_job` records while a background job runs: its method."""
+	frappe.local.job = frappe._dict(method=method)
+	try:
+		yield
+	finally:
+		del frappe.local.job
+
+
+def post_method(method: str, **form) -> None:
+	"""A POST /api/method/<method> as Frappe's handler runs it (`override_whitelisted_methods` applied)."""
+	set_request(method="POST", path=f"/api/method/{method}")
+	frappe.local.request_ip = "127.0.0.1"  # Frappe's rate limit of the contact form counts by it
+	frappe.local.form_dict = frappe._dict(cmd=method, **form)
+	try:
+		execute_cmd(method)
+	finally:
+		frappe.local.request = frappe.local.request_ip = None
+		frappe.local.form_dict = frappe._dict()
+
+
 def commit_hooks() -> None:
 	"""What `frappe.db.commit()` runs before committing, without committing the test's transaction."""
 	frappe.db.before_commit.run()
@@ -61,7 +90,8 @@ class TestIntake(FrappeTestCase):
 			sender=email, subject=subject, message_id=frappe.generate_hash(length=12), body="Kirim penawaran."
 		)
 
-		communication = InboundMail(raw, sales_inbox()).process()
+		with in_job(PULL_JOB):
+			communication = InboundMail(raw, sales_inbox()).process()
 		commit_hooks()
 
 		self.assertEqual(
@@ -83,7 +113,8 @@ class TestIntake(FrappeTestCase):
 			sender=email, subject="Halo", message_id=frappe.generate_hash(length=12), body="Halo."
 		)
 
-		communication = InboundMail(raw, sales_inbox()).process()
+		with in_job(PULL_JOB):
+			communication = InboundMail(raw, sales_inbox()).process()
 		commit_hooks()
 
 		opportunity = frappe.get_doc("Opportunity", communication.reference_name)
@@ -97,7 +128,7 @@ class TestIntake(FrappeTestCase):
 		message = f"Mohon dihubungi {frappe.generate_hash(length=6)}"
 
 		frappe.set_user("Guest")
-		send_message(sender=email, message=message, subject="Website Query")
+		post_method(CONTACT_FORM, sender=email, message=message, subject="Website Query")
 		frappe.set_user("Administrator")
 		commit_hooks()
 
@@ -129,3 +160,27 @@ class TestIntake(FrappeTestCase):
 			make_opportunity_from_communication(communication.name, default_company())
 		self.assertIn(opportunity, str(refused.exception))
 		self.assertTrue(frappe.db.exists("Communication", communication.name))
+
+	def test_another_apps_insert_with_the_intakes_flags_is_refused_with_the_rule(self):
+		"""Only ERPNext's intake is folded: the same flags from anywhere else (another app's import, a
+		job of its own) get the rule's refusal, and nothing is merged behind their back."""
+		lead, opportunity, email = lead_with_opportunity()
+		second = frappe.get_doc(
+			{
+				"doctype": "Opportunity",
+				"opportunity_from": "Lead",
+				"party_name": lead,
+				"company": default_company(),
+				"contact_email": email,
+			}
+		)
+		second.flags.ignore_mandatory = True
+		with in_job("other_app.tasks.import_enquiries"), self.assertRaises(DuplicateOpportunityError):
+			second.insert(ignore_permissions=True)
+		frappe.set_user("Guest")
+		try:
+			with self.assertRaises(DuplicateOpportunityError):
+				frappe.get_doc({**second.as_dict(), "name": None}).insert(ignore_permissions=True)
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.count("Opportunity", {"party_name": lead}), 1)

@@ -26,7 +26,7 @@ from opportunity_crm.tests.factories import (
 	make_salesperson_user,
 	make_submitted_quotation,
 )
-from opportunity_crm.tests.test_intake import RAW_MAIL, commit_hooks, sales_inbox
+from opportunity_crm.tests.test_intake import PULL_JOB, RAW_MAIL, commit_hooks, in_job, sales_inbox
 
 
 def team_of(doc) -> dict:
@@ -345,7 +345,8 @@ class TestSplitCredit(FrappeTestCase):
 			sender=email, subject="Penawaran", message_id=frappe.generate_hash(length=12), body="Halo."
 		)
 
-		communication = InboundMail(raw, sales_inbox()).process()
+		with in_job(PULL_JOB):
+			communication = InboundMail(raw, sales_inbox()).process()
 		commit_hooks()
 
 		self.assertEqual(communication.reference_doctype, "Opportunity")
