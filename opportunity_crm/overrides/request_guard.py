@@ -11,9 +11,14 @@ of the document runs.
 So the shape of the body is checked on the request, before Frappe's handler. Everything after that (a list
 in a plain field, ERPNext's controllers) the documents' own events check (`check_document_shapes`).
 
-The hook runs for every request of the site, of every app: it returns after a dict look-up and a prefix
-test (under a microsecond) unless the request is a create (POST /api/resource/X, /api/v1/resource/X,
-/api/v2/document/X) or an update (PUT, or PATCH in v2, of .../X/NAME) of one of the GUARDED_DOCTYPES.
+Kept as a request hook (issue 17 asked whether a document event or Frappe's own type checks could take
+over: in Frappe 15 and 16 neither runs before the failures above; `Document.extend` turns a string into
+`append` calls that raise a ValueError, a 500). The hook runs for every request of the site, of every app:
+it returns after a dict look-up and a prefix test unless the request is a create (POST /api/resource/X,
+/api/v1/resource/X, /api/v2/document/X) or an update (PUT, or PATCH in v2, of .../X/NAME) of one of the
+GUARDED_DOCTYPES. Measured (benchmarks/request_guard.py, v15, 2 busy cores): 2.4 µs for a page or a method
+call, 4.6 µs for a REST write of another doctype, 77 µs for an Opportunity insert of 10 fields and a 3-row
+Sales Team (108 µs as v1's `data=<json>`); a whole GET /api/method/ping took 18 ms in the same process.
 """
 
 import json
