@@ -1,18 +1,33 @@
-"""Realistic Indonesian sample data, deterministic by seed, through the same documents and rules a desk
-user goes through:
+"""A believable quarter of an Indonesian distributor, deterministic by seed, made through the same documents
+and rules a desk user goes through, and dated in the past the way ERPNext's own demo and the suite's
+history (`tests/history.py`) date theirs: documents carry their past dates (`transaction_date`), and what
+the app stamps with "now" (the movement log's `moved_on`, `converted_on`, `creation`) is moved back to the
+day of the story it belongs to, right after each step.
 
-    bench --site SITE execute opportunity_crm.demo.generate --kwargs "{'leads': 100, 'seed': 42}"
+    bench --site SITE execute opportunity_crm.demo.load --kwargs "{'leads': 30, 'seed': 42}"
 
-Sales Partners (individuals and companies), a Sales Person tree, Leads with 1 to 5 Addresses and Contacts,
-Opportunities with a wish list, Customers, Quotations and Sales Orders. Also for demos and screenshots.
+What it makes (`generate`; `load` makes it once per site):
+- Sales Partners (companies and individuals), a Sales Person tree of two teams, each salesperson with a
+  target for every fiscal year of the story, spread by a Monthly Distribution;
+- Leads with Addresses and Contacts; most become Opportunities during the last twelve weeks, with a wish
+  list, a Sales Team (a third split 60/40, some with an overlay row), and a story week by week: stage
+  moves forward and back, amounts up and down, closing dates pushed; then won (a submitted Quotation,
+  the Customer and a submitted Sales Order), lost, quoted and still open, or open; open deals close over
+  this quarter and the next;
+- a weekly forecast snapshot for each of those weeks (`crm.forecast.take_snapshot`, taken when the story
+  reaches its day);
+- the partner channel (`demo_channel`): partner users and Deal Registrations in every state.
 """
 
+import calendar
 import random
+from contextlib import contextmanager
 
 import frappe
-from frappe.utils import add_days, nowdate
+from frappe.utils import add_days, add_months, get_last_day, getdate, nowdate
 
 from opportunity_crm import api
+from opportunity_crm.crm import forecast
 
 FIRST = [
 	"Budi",
@@ -76,76 +91,373 @@ SERVICES = ["Jasa Implementasi ERP", "Lisensi Perangkat Lunak", "Pelatihan Pengg
 STAGES = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote", "Negotiation/Review"]
 
 
-def generate(leads: int = 50, seed: int = 42, commit: bool = True) -> dict:
-	"""Make `leads` Leads and what follows from them; return the counts of what was made. Commits, unless
-	told not to (the test rolls back what it made)."""
-	rng = random.Random(seed)
-	made = {"leads": 0, "opportunities": 0, "customers": 0, "quotations": 0, "sales_orders": 0}
-	partners = [
-		sales_partner(f"PT Mitra {w} {t}", "Company") for w, t in zip(WORDS[:3], TRADES, strict=False)
-	]
-	partners += [
-		sales_partner(f"Bapak {f} {last}", "Individual") for f, last in zip(FIRST[:3], LAST, strict=False)
-	]
-	people = sales_person_tree()
-	items = [service(name) for name in SERVICES]
+WEEKS = 12  # of history before today
+DISTRIBUTION = "Musiman Distributor"
+# a distributor's year: quiet after the new year, busy before Lebaran and at the year's end (sums to 100)
+SEASON = (7, 7, 8, 9, 8, 7, 8, 8, 9, 9, 9, 11)
+OUTCOMES = ("open", "quoted", "won", "lost")
+LOST_REASONS = ("Harga terlalu tinggi", "Memilih pesaing", "Anggaran ditunda")
+DEMO_MARK = "opportunity_crm_demo"  # a global default: the seed the site's demo was made with
 
-	for _ in range(leads):
-		first, last = rng.choice(FIRST), rng.choice(LAST)
-		org = f"PT {rng.choice(WORDS)} {rng.choice(TRADES)} {rng.choice(WORDS)}"
+
+def load(leads: int = 30, seed: int = 42) -> dict:
+	"""The demo, once per site (dev/up calls it on every run): returns what was made, or what a previous
+	run made."""
+	if frappe.db.get_default(DEMO_MARK):
+		return {"already_loaded": frappe.db.get_default(DEMO_MARK)}
+	made = generate(leads=leads, seed=seed)
+	frappe.db.set_default(DEMO_MARK, f"leads={leads} seed={seed}")
+	frappe.db.commit()
+	return made
+
+
+def generate(leads: int = 30, seed: int = 42, commit: bool = True) -> dict:
+	"""Make `leads` Leads and the quarter that follows from them (see the module); return the counts of
+	what was made. Commits, unless told not to (the test rolls back what it made)."""
+	from opportunity_crm import demo_channel
+
+	rng = random.Random(seed)
+	mute = frappe.flags.mute_emails
+	frappe.flags.mute_emails = True
+	try:
+		story = Story(rng)
+		story.plan(leads)
+		story.run()
+		channel = demo_channel.generate(rng, story)
+		story.snapshot(story.days[-1])  # today's, after the channel's deals
+		made = {**story.made, **channel}
+	finally:
+		frappe.flags.mute_emails = mute
+	if commit:
+		frappe.db.commit()
+	return made
+
+
+def quarter_end(day, quarters_ahead: int = 0):
+	first = getdate(day).replace(day=1, month=3 * ((getdate(day).month - 1) // 3) + 1)
+	return get_last_day(add_months(first, 3 * quarters_ahead + 2))
+
+
+class Story:
+	"""The quarter, planned first (every draw of the seed's random numbers, in one order), then played week
+	by week: each week's steps in plan order, then that week's forecast snapshot."""
+
+	def __init__(self, rng: random.Random):
+		self.rng = rng
+		self.today = getdate(nowdate())
+		self.days = [add_days(self.today, -7 * (WEEKS - week)) for week in range(WEEKS + 1)]
+		self.horizon = quarter_end(self.today, 1)  # open deals close by the end of next quarter
+		self.company = default_company()
+		self.steps: dict[int, list] = {week: [] for week in range(WEEKS + 1)}
+		self.plans: list[tuple] = []  # (week, lead, deal): what `plan` drew
+		self.won_today = 0
+		self.minute = 0
+		self.made = dict.fromkeys(
+			(
+				"leads",
+				"opportunities",
+				"customers",
+				"quotations",
+				"sales_orders",
+				"won",
+				"lost",
+				"split_teams",
+				"stage_moves",
+				"snapshots",
+				"targets",
+			),
+			0,
+		)
+		fiscal_years(self.days[0], self.horizon)
+		self.partners = [
+			sales_partner(f"PT Mitra {w} {t}", "Company") for w, t in zip(WORDS[:3], TRADES, strict=False)
+		]
+		self.partners += [
+			sales_partner(f"Bapak {f} {last}", "Individual") for f, last in zip(FIRST[:3], LAST, strict=False)
+		]
+		self.people = sales_person_tree()
+		self.made["targets"] = targets(self.people, fiscal_years(self.days[0], self.horizon), rng)
+		self.items = [service(name) for name in SERVICES]
+		for reason in LOST_REASONS:
+			if not frappe.db.exists("Opportunity Lost Reason", reason):
+				frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": reason}).insert()
+
+	# planning: every random draw happens here, in lead order
+
+	def plan(self, leads: int) -> None:
+		rng = self.rng
+		# the first four deals end each way, so that even a small demo shows every outcome
+		first = rng.sample(OUTCOMES, k=len(OUTCOMES))
+		for number in range(leads):
+			week = rng.randint(0, WEEKS - 3)
+			lead = {
+				"first_name": rng.choice(FIRST),
+				"last_name": rng.choice(LAST),
+				"company_name": f"PT {rng.choice(WORDS)} {rng.choice(TRADES)} {rng.choice(WORDS)}",
+				"mobile_no": f"+62 812 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
+				"addresses": [address_values(rng) for _ in range(rng.randint(1, 2))],
+				"contacts": [contact_values(rng) for _ in range(rng.randint(1, 2))],
+			}
+			if rng.random() < 0.3 and number >= len(first):
+				self.plans.append((week, lead, None))
+				self.steps[week].append(lambda lead=lead: self.new_lead(lead))
+				continue
+			deal = self.plan_deal(week, first[number] if number < len(first) else None)
+			self.plans.append((week, lead, deal))
+			self.steps[week].append(lambda lead=lead, deal=deal: self.new_deal(lead, deal))
+			for move_week, kind, value in deal["moves"]:
+				self.steps[move_week].append(
+					lambda deal=deal, kind=kind, value=value: self.move(deal, kind, value)
+				)
+
+	def plan_deal(self, week: int, outcome: str | None = None) -> dict:
+		rng = self.rng
+		drawn = rng.choices(OUTCOMES, weights=(40, 20, 25, 15))[0]
+		outcome = outcome or drawn
+		person = rng.choice(self.people)
+		team = [{"sales_person": person, "allocated_percentage": 100}]
+		split = rng.random()
+		if split < 0.35:
+			other = rng.choice([p for p in self.people if p != person])
+			team = [
+				{"sales_person": person, "allocated_percentage": 60},
+				{"sales_person": other, "allocated_percentage": 40},
+			]
+		elif split < 0.5:
+			other = rng.choice([p for p in self.people if p != person])
+			team.append({"sales_person": other, "allocated_percentage": 50, "overlay": 1})
+		stage = rng.randint(0, 1)
+		amount = rng.randint(5, 500) * 1_000_000
+		end = rng.randint(week + 2, WEEKS) if outcome in ("won", "lost") else WEEKS
+		if outcome == "won" and not self.won_today:
+			end = self.won_today = WEEKS  # one deal is won today: this month's conversions are never empty
+		closing = (
+			add_days(self.days[end], rng.randint(0, 10))
+			if outcome in ("won", "lost")
+			else add_days(self.today, rng.randint(3, (self.horizon - self.today).days))
+		)
+		deal = {
+			"outcome": outcome,
+			"partner": rng.choice(self.partners),
+			"person": person,
+			"team": team,
+			"stage": STAGES[stage],
+			"amount": amount,
+			"item": rng.choice(self.items),
+			"qty": rng.randint(1, 10),
+			"closing": closing,
+			"moves": [],
+		}
+		# stage moves between the first week and the end, mostly forward
+		for move_week in sorted(rng.sample(range(week + 1, end + 1), k=min(rng.randint(1, 3), end - week))):
+			stage = max(0, min(len(STAGES) - 1, stage + (-1 if rng.random() < 0.2 else 1)))
+			deal["moves"].append((move_week, "stage", STAGES[stage]))
+		if rng.random() < 0.35:
+			factor = rng.choice((0.8, 0.9, 1.1, 1.25))
+			deal["moves"].append((rng.randint(week + 1, end), "amount", round(amount * factor, -6)))
+		if outcome in ("open", "quoted") and rng.random() < 0.4:
+			# first expected a month earlier, pushed when the customer asked for time
+			deal["first_closing"] = add_days(closing, -30)
+			deal["moves"].append((rng.randint(week + 1, WEEKS), "push", closing))
+		if outcome in ("quoted", "won"):
+			deal["moves"].append((rng.randint(week + 1, end), "quote", None))
+		if outcome in ("won", "lost"):
+			deal["moves"].append((end, outcome, rng.choice(LOST_REASONS)))
+		deal["moves"].sort(
+			key=lambda move: (move[0], ("stage", "amount", "push", "quote", "won", "lost").index(move[1]))
+		)
+		return deal
+
+	# playing
+
+	def run(self) -> None:
+		for week, day in enumerate(self.days):
+			for step in self.steps[week]:
+				with self.dated(day):
+					step()
+			if week < WEEKS:
+				self.snapshot(day)
+
+	def snapshot(self, day) -> None:
+		forecast.take_snapshot(day, commit=False)
+		self.made["snapshots"] += 1
+
+	@contextmanager
+	def dated(self, day):
+		"""Run a step of the story on `day`: what the app stamped with now goes back to that day."""
+		self.day = day
+		last = frappe.db.sql("select ifnull(max(name), 0) from `tabOpportunity Movement`")[0][0]
+		yield
+		self.minute += 1
+		stamp = f"{day} {8 + self.minute // 60 % 10:02d}:{self.minute % 60:02d}:00"
+		frappe.db.sql(
+			"""update `tabOpportunity Movement` set moved_on = %(stamp)s, creation = %(stamp)s,
+			modified = %(stamp)s where name > %(last)s""",
+			{"stamp": stamp, "last": last},
+		)
+		self.stamp = stamp
+
+	def backdate(self, doctype: str, name: str) -> None:
+		frappe.db.sql(
+			f"update `tab{doctype}` set creation = %(stamp)s, modified = %(stamp)s where name = %(name)s",
+			{"stamp": f"{self.day} 08:00:00", "name": name},
+		)
+
+	def new_lead(self, values: dict) -> str:
 		lead = frappe.get_doc(
 			{
 				"doctype": "Lead",
-				"first_name": first,
-				"last_name": last,
-				"company_name": org,
-				"mobile_no": f"+62 812 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
+				"company": self.company,
+				**{k: v for k, v in values.items() if k not in ("addresses", "contacts")},
 			}
 		).insert()
-		made["leads"] += 1
-		for _ in range(rng.randint(1, 5)):
-			address(lead.name, org, rng)
+		self.made["leads"] += 1
+		for row in values["addresses"]:
+			address(lead.name, values["company_name"], row)
 		# ERPNext may have made the Lead's first Contact already (CRM Settings ▸ auto creation)
-		contacts = rng.randint(1, 5)
 		existing = frappe.db.count(
 			"Dynamic Link", {"link_doctype": "Lead", "link_name": lead.name, "parenttype": "Contact"}
 		)
-		for _ in range(max(0, contacts - existing)):
-			contact(lead.name, rng)
-		if rng.random() > 0.7:
-			continue
+		for row in values["contacts"][existing:]:
+			contact(lead.name, row)
+		self.backdate("Lead", lead.name)
+		return lead.name
 
-		opportunity = api.convert_lead(
-			lead.name, sales_partner=rng.choice(partners), sales_person=rng.choice(people)
+	def new_deal(self, lead_values: dict, deal: dict) -> None:
+		lead = self.new_lead(lead_values)
+		name = api.convert_lead(
+			lead, company=self.company, sales_partner=deal["partner"], sales_person=deal["person"]
 		)["opportunity"]
-		doc = frappe.get_doc("Opportunity", opportunity)
-		doc.sales_stage = rng.choice(STAGES)
-		doc.opportunity_amount = rng.randint(5, 500) * 1_000_000
-		doc.append("items", {"item_code": rng.choice(items), "qty": rng.randint(1, 10), "rate": 2_500_000})
+		doc = frappe.get_doc("Opportunity", name)
+		doc.transaction_date = self.day
+		doc.sales_stage = deal["stage"]
+		doc.opportunity_amount = deal["amount"]
+		doc.expected_closing = deal.get("first_closing") or deal["closing"]
+		doc.append("items", {"item_code": deal["item"], "qty": deal["qty"], "rate": 2_500_000})
+		doc.set("sales_team", [])
+		for row in deal["team"]:
+			doc.append("sales_team", row)
 		doc.save()
-		made["opportunities"] += 1
-		if rng.random() > 0.5:
-			continue
+		deal["name"] = name
+		self.backdate("Opportunity", name)
+		self.made["opportunities"] += 1
+		self.made["split_teams"] += len(deal["team"]) > 1
 
-		api.create_customer(opportunity)
-		made["customers"] += 1
-		if rng.random() > 0.6:
-			continue
-		quotation = frappe.get_attr("erpnext.crm.doctype.opportunity.opportunity.make_quotation")(opportunity)
-		quotation.insert()
-		quotation.submit()
-		made["quotations"] += 1
-		if rng.random() > 0.5:
-			continue
+	def move(self, deal: dict, kind: str, value) -> None:
+		name = deal["name"]
+		if kind == "quote":
+			quotation = frappe.get_attr("erpnext.crm.doctype.opportunity.opportunity.make_quotation")(name)
+			quotation.transaction_date = self.day
+			quotation.valid_till = max(add_days(self.day, 30), add_days(self.today, 30))
+			quotation.insert()
+			quotation.submit()
+			deal["quotation"] = quotation.name
+			self.made["quotations"] += 1
+			return
+		if kind == "won":
+			self.win(deal)
+			return
+		doc = frappe.get_doc("Opportunity", name)
+		if kind == "lost":
+			doc.declare_enquiry_lost([{"lost_reason": value}], [], _lost_detail(value))
+			self.made["lost"] += 1
+			return
+		if kind == "stage":
+			doc.sales_stage = value
+			self.made["stage_moves"] += 1
+		elif kind == "amount":
+			doc.opportunity_amount = value
+		elif kind == "push":
+			doc.expected_closing = value
+		doc.save()
+
+	def win(self, deal: dict) -> None:
+		"""Quotation ▸ Sales Order: ERPNext makes the Lead's Customer, the app links it to the Opportunity
+		and dates the conversion (`converted_on`), the order is submitted."""
 		order = frappe.get_attr("erpnext.selling.doctype.quotation.quotation.make_sales_order")(
-			quotation.name
+			deal["quotation"]
 		)
-		order.delivery_date = add_days(nowdate(), rng.randint(7, 60))
+		order.transaction_date = self.day
+		order.delivery_date = add_days(self.day, 14)
 		order.insert()
-		made["sales_orders"] += 1
+		order.submit()
+		frappe.db.set_value("Opportunity", deal["name"], "converted_on", self.day, update_modified=False)
+		customer = frappe.db.get_value("Opportunity", deal["name"], "customer")
+		if customer:
+			self.backdate("Customer", customer)
+		self.made["customers"] += bool(customer)
+		self.made["sales_orders"] += 1
+		self.made["won"] += 1
 
-	if commit:
-		frappe.db.commit()
+
+def _lost_detail(reason: str) -> str:
+	return {
+		"Harga terlalu tinggi": "Pelanggan memilih penawaran yang lebih murah.",
+		"Memilih pesaing": "Pesaing lokal menawarkan pengiriman lebih cepat.",
+	}.get(reason, "Proyek ditunda ke tahun anggaran berikutnya.")
+
+
+def default_company() -> str:
+	return (
+		frappe.defaults.get_user_default("Company")
+		or frappe.defaults.get_global_default("company")
+		or frappe.get_all("Company", pluck="name", limit=1)[0]
+	)
+
+
+def fiscal_years(start, end) -> list[str]:
+	"""The Fiscal Years of the calendar years from `start` to `end`, made where the site has none."""
+	names = []
+	for year in range(getdate(start).year, getdate(end).year + 1):
+		name = frappe.db.get_value("Fiscal Year", {"year_start_date": f"{year}-01-01"})
+		if not name:
+			name = (
+				frappe.get_doc(
+					{
+						"doctype": "Fiscal Year",
+						"year": str(year) if not frappe.db.exists("Fiscal Year", str(year)) else f"FY {year}",
+						"year_start_date": f"{year}-01-01",
+						"year_end_date": f"{year}-12-31",
+					}
+				)
+				.insert()
+				.name
+			)
+		names.append(name)
+	return names
+
+
+def monthly_distribution() -> str:
+	if not frappe.db.exists("Monthly Distribution", DISTRIBUTION):
+		frappe.get_doc(
+			{
+				"doctype": "Monthly Distribution",
+				"distribution_id": DISTRIBUTION,
+				"percentages": [
+					{"month": calendar.month_name[month], "percentage_allocation": share}
+					for month, share in enumerate(SEASON, start=1)
+				],
+			}
+		).insert()
+	return DISTRIBUTION
+
+
+def targets(people: list[str], years: list[str], rng: random.Random) -> int:
+	"""A yearly target for each salesperson and fiscal year, spread by the distributor's season."""
+	distribution = monthly_distribution()
+	made = 0
+	for person in people:
+		amount = rng.randint(12, 30) * 100_000_000
+		doc = frappe.get_doc("Sales Person", person)
+		have = {row.fiscal_year for row in doc.targets}
+		for year in years:
+			if year not in have:
+				doc.append(
+					"targets", {"fiscal_year": year, "target_amount": amount, "distribution_id": distribution}
+				)
+				made += 1
+		if len(doc.targets) > len(have):
+			doc.save()
 	return made
 
 
@@ -201,32 +513,39 @@ def service(name: str) -> str:
 	return name
 
 
-def address(lead: str, org: str, rng: random.Random) -> None:
+def address_values(rng: random.Random) -> dict:
 	city, state = rng.choice(CITIES)
+	return {
+		"address_type": rng.choice(["Billing", "Office", "Shipping", "Warehouse"]),
+		"address_line1": f"{rng.choice(STREETS)} No. {rng.randint(1, 250)}",
+		"city": city,
+		"state": state,
+	}
+
+
+def contact_values(rng: random.Random) -> dict:
+	return {
+		"first_name": rng.choice(FIRST),
+		"last_name": rng.choice(LAST),
+		"designation": rng.choice(["Direktur", "Manajer Pembelian", "Staf Keuangan", "Kepala Gudang"]),
+	}
+
+
+def address(lead: str, org: str, values: dict) -> None:
 	frappe.get_doc(
 		{
 			"doctype": "Address",
 			"address_title": org,
-			"address_type": rng.choice(["Billing", "Office", "Shipping", "Warehouse"]),
-			"address_line1": f"{rng.choice(STREETS)} No. {rng.randint(1, 250)}",
-			"city": city,
-			"state": state,
 			"country": "Indonesia",
 			"links": [{"link_doctype": "Lead", "link_name": lead}],
+			**values,
 		}
 	).insert()
 
 
-def contact(lead: str, rng: random.Random) -> None:
-	first, last = rng.choice(FIRST), rng.choice(LAST)
+def contact(lead: str, values: dict) -> None:
 	frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": first,
-			"last_name": last,
-			"designation": rng.choice(["Direktur", "Manajer Pembelian", "Staf Keuangan", "Kepala Gudang"]),
-			"links": [{"link_doctype": "Lead", "link_name": lead}],
-		}
+		{"doctype": "Contact", "links": [{"link_doctype": "Lead", "link_name": lead}], **values}
 	).insert()
 
 
