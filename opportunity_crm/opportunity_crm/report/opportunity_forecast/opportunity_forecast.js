@@ -26,14 +26,15 @@ frappe.query_reports["Opportunity Forecast"] = {
 			fieldname: "from_date",
 			label: __("From Date"),
 			fieldtype: "Date",
-			default: frappe.datetime.year_start(),
+			// this quarter and the next: the deals a sales manager is working on (as the server's default)
+			default: frappe.datetime.quarter_start(),
 			reqd: 1,
 		},
 		{
 			fieldname: "to_date",
 			label: __("To Date"),
 			fieldtype: "Date",
-			default: frappe.datetime.year_end(),
+			default: moment().add(1, "quarter").endOf("quarter").format(),
 			reqd: 1,
 		},
 		{

@@ -1,7 +1,8 @@
 """Opportunity Forecast: target, achieved, commit, best case, weighted pipeline and gap per Sales Person
 (rolled up the tree), Sales Partner or Company, per month or quarter of the expected closing date; years
 are kept apart ("2025-03" and "2026-03" are two columns). Definitions: `opportunity_crm.crm.forecast`
-(gap = target - achieved - commit; best case = Commit + Best Case).
+(gap = target - achieved - commit, shown only where there is a target; best case = Commit + Best Case).
+By default the range is this quarter and the next (`default_range`, and the same in the desk's filters).
 
 One SQL statement aggregates the live numbers (a second one the snapshot compared with); Python only pivots.
 The user's permissions apply (row-level access: a restricted Sales Person sees only their own numbers).
@@ -15,7 +16,7 @@ v16 alike); the background run's limit is the report's `timeout` (1500 s).
 
 import frappe
 from frappe import _
-from frappe.utils import flt, get_first_day, get_last_day, getdate, nowdate
+from frappe.utils import add_months, flt, get_last_day, getdate, nowdate
 
 from opportunity_crm.crm import forecast
 
@@ -63,9 +64,10 @@ def check_filters(filters):
 			_("Value (field value) must be one of: {0}").format(", ".join([ALL, *VALUES])),
 			frappe.ValidationError,
 		)
-	today = getdate(nowdate())
-	filters.from_date = getdate(filters.get("from_date") or get_first_day(today).replace(month=1))
-	filters.to_date = getdate(filters.get("to_date") or get_last_day(today.replace(month=12)))
+	# by default the quarter a sales manager is in and the next one (as the report's filters in the desk)
+	start, end = default_range(getdate(nowdate()))
+	filters.from_date = getdate(filters.get("from_date") or start)
+	filters.to_date = getdate(filters.get("to_date") or end)
 	if filters.from_date > filters.to_date:
 		frappe.throw(
 			_("From Date must be before To Date (fields from_date, to_date)."), frappe.ValidationError
@@ -83,13 +85,23 @@ def check_filters(filters):
 	return filters
 
 
+def default_range(today) -> tuple:
+	"""The first day of this quarter and the last day of the next one."""
+	quarter_start = today.replace(day=1, month=3 * ((today.month - 1) // 3) + 1)
+	return quarter_start, get_last_day(add_months(quarter_start, 5))
+
+
 def key(measure: str, period: str, suffix: str = "") -> str:
 	return f"{measure}__{period.replace('-', '_')}{suffix}"
 
 
 def with_gap(row) -> dict:
+	"""The measures of a cell, and its gap: only against a target (without one there is nothing to fall
+	short of, and the cell stays empty rather than showing the pipeline as a negative gap)."""
 	values = {measure: flt(row.get(measure), 2) for measure in forecast.MEASURES}
-	values["gap"] = flt(values["target"] - values["achieved"] - values["commit_amount"], 2)
+	values["gap"] = (
+		flt(values["target"] - values["achieved"] - values["commit_amount"], 2) if values["target"] else None
+	)
 	return values
 
 
@@ -105,20 +117,37 @@ def pivot(live, previous, group: str, periods, measures) -> list[dict]:
 	for name, indent in names:
 		row = {"group_value": name, "indent": indent}
 		for measure in measures:
-			total = total_before = 0
 			for period in periods:
 				value = cells.get((name, period), {}).get(measure, 0)
 				row[key(measure, period)] = value
-				total += value
 				if previous is not None:
-					old = before.get((name, period), {}).get(measure, 0)
-					row[key(measure, period, "__change")] = flt(value - old, 2)
-					total_before += old
-			row[key(measure, "total")] = flt(total, 2)
+					row[key(measure, period, "__change")] = change(
+						value, before.get((name, period), {}).get(measure, 0)
+					)
+			total = period_total(cells, name, periods, measure)
+			row[key(measure, "total")] = total
 			if previous is not None:
-				row[key(measure, "total", "__change")] = flt(total - total_before, 2)
+				row[key(measure, "total", "__change")] = change(
+					total, period_total(before, name, periods, measure)
+				)
 		rows.append(row)
 	return rows
+
+
+def period_total(cells: dict, name: str, periods, measure: str):
+	"""A measure over the periods; the gap from the totals, and only against a target (`with_gap`)."""
+	if measure == "gap":
+		return with_gap(
+			{m: sum(flt(cells.get((name, p), {}).get(m)) for p in periods) for m in forecast.MEASURES}
+		)["gap"]
+	return flt(sum(flt(cells.get((name, p), {}).get(measure)) for p in periods), 2)
+
+
+def change(value, old):
+	"""A cell's change since the snapshot; none where the cell or its old value is empty (a gap)."""
+	if value is None or old is None:
+		return None
+	return flt(value - old, 2)
 
 
 def ordered_group_values(names: set, group: str) -> list[tuple]:
@@ -208,6 +237,8 @@ def get_summary(data, group: str, filters) -> list[dict]:
 	summary = []
 	for measure, label in VALUES.items():
 		field = key(measure, "total")
+		if measure == "gap" and all(row.get(field) is None for row in top):
+			continue  # no target, no gap
 		if data and field in data[0]:
 			summary.append(
 				{

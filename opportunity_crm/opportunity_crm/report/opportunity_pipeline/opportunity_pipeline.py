@@ -1,6 +1,7 @@
 """Opportunity Pipeline: count, amount, weighted amount and conversions, grouped by Sales Partner, Sales
 Partner Kind (Individual / Company), Sales Person, Sales Stage or Company. One query; the user's
-permissions (row-level access included) apply.
+permissions (row-level access included) apply. Converted is won, as everywhere (`crm/won.py`: it became a
+Customer or got a Sales Order, or ERPNext set it Converted).
 Amounts are in the company's currency: the sums of `base_opportunity_amount` and `base_weighted_amount`
 (defined once, in `opportunity_crm.crm.probability`)."""
 
@@ -8,6 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
+from opportunity_crm.crm.won import won_sql
 from opportunity_crm.permissions import match_condition
 
 # Group By -> the grouped column
@@ -59,12 +61,8 @@ def get_rows(filters, group_by: str) -> list[dict]:
 			count(*) as `count`,
 			sum(`tabOpportunity`.`base_opportunity_amount`) as `amount`,
 			sum(`tabOpportunity`.`base_weighted_amount`) as `weighted_amount`,
-			sum(`tabOpportunity`.`customer` is not null or `orders`.`opportunity` is not null) as `converted`
+			sum({won_sql("`tabOpportunity`")}) as `converted`
 		from `tabOpportunity`
-		left join (
-			select distinct `opportunity` from `tabSales Order`
-			where `docstatus` < 2 and `opportunity` is not null
-		) `orders` on `orders`.`opportunity` = `tabOpportunity`.`name`
 		{GROUP_JOINS.get(group_by, "")}
 		where {" and ".join(conditions)} {match_condition("Opportunity")}
 		group by {group_column}
