@@ -3,7 +3,6 @@
 only a partner session (`crm.partner_access`) is treated differently, desk users get Frappe's answer."""
 
 import frappe
-from frappe.client import validate_link as frappe_validate_link
 from frappe.desk.search import search_link as frappe_search_link
 from frappe.desk.search import search_widget as frappe_search_widget
 
@@ -69,6 +68,10 @@ def search_widget(
 def validate_link(doctype: str, docname: str, fields=None):
 	"""Frappe's link check; to a partner session, a document it may not read answers as one that does
 	not exist (Frappe checks the doctype's permission, not the document's)."""
+	# Frappe v15's method: v16 has `validate_link_and_fetch` instead (and no route to this override), so the
+	# import is here, not at the top, where it would fail this module's import on v16
+	from frappe.client import validate_link as frappe_validate_link
+
 	if not may_confirm_link(doctype, docname):
 		# what Frappe answers for a name that does not exist
 		return frappe._dict(name=None)
