@@ -17,6 +17,10 @@ from opportunity_crm.exceptions import InvalidArgumentError
 # keys a document dict may carry that are not fields of its doctype
 NOT_FIELDS = {"doctype", "name", "flags", "__islocal", "__unsaved", "docstatus", "idx"}
 SCALARS = (str, int, float, bool, type(None), Decimal, datetime.date, datetime.time, datetime.timedelta)
+# a Link names a record: Frappe v16 asserts a str or an int there (`BaseDocument.get_invalid_links`), a 500
+# for anything else; v15 looked it up and refused it with a 417
+LINK_TYPES = ("Link", "Dynamic Link")
+NAMES = (str, int)
 
 
 def check_document_shapes(doc) -> None:
@@ -28,6 +32,8 @@ def check_document_shapes(doc) -> None:
 				check_document_shapes(row)
 		elif not isinstance(value, SCALARS):
 			throw_wrong_shape(doc.doctype, field.fieldname)
+		elif field.fieldtype in LINK_TYPES and value and not isinstance(value, NAMES):
+			throw_not_a_name(doc.doctype, field.fieldname)
 
 
 def check_value_shapes(doctype: str, values: dict, argument: str, refuse_unknown: bool = True) -> None:
@@ -54,6 +60,8 @@ def check_value_shapes(doctype: str, values: dict, argument: str, refuse_unknown
 				check_value_shapes(field.options, row, f"{argument}.{key}", refuse_unknown)
 		elif not isinstance(value, SCALARS):
 			throw_wrong_shape(doctype, key, argument)
+		elif field.fieldtype in LINK_TYPES and value and not isinstance(value, NAMES):
+			throw_not_a_name(doctype, key, argument)
 
 
 def throw_wrong_shape(doctype: str, fieldname: str, argument: str | None = None) -> None:
@@ -61,3 +69,8 @@ def throw_wrong_shape(doctype: str, fieldname: str, argument: str | None = None)
 	frappe.throw(
 		_("{0} must be a single value, not a list or an object.").format(label), InvalidArgumentError
 	)
+
+
+def throw_not_a_name(doctype: str, fieldname: str, argument: str | None = None) -> None:
+	label = f"{argument}: {fieldname}" if argument else _("{0} (field {1})").format(_(doctype), fieldname)
+	frappe.throw(_("{0} must be the name of a record.").format(label), InvalidArgumentError)
