@@ -71,3 +71,14 @@ def close_browser(test_class) -> None:
 
 def screenshot(page, name: str) -> None:
 	page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"))
+
+
+def close_suggestions(page) -> None:
+	"""Take the focus out of the open dialog's fields and wait until no Link field's suggestion list is
+	open: a Link field opens its list when it gets the focus (a dialog focuses its first field), and the
+	list can cover the dialog's buttons."""
+	page.evaluate("() => document.activeElement && document.activeElement.blur()")
+	page.wait_for_function(
+		"() => ![...document.querySelectorAll('.modal.show .awesomplete > ul')]"
+		".some(ul => !ul.hidden && ul.offsetParent !== null)"
+	)

@@ -12,7 +12,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
 from opportunity_crm.setup import workflow
-from opportunity_crm.tests.browser import close_browser, log_in, open_browser, screenshot
+from opportunity_crm.tests.browser import close_browser, close_suggestions, log_in, open_browser, screenshot
 from opportunity_crm.tests.factories import make_sales_partner, make_sales_person, make_user
 from opportunity_crm.tests.test_deal_registration import make_partner_user, outgoing_email_account, prospect
 
@@ -117,6 +117,7 @@ class TestBrowserDealRegistration(FrappeTestCase):
 		page.wait_for_function("() => window.cur_dialog && cur_dialog.fields_dict.sales_person")
 		page.evaluate(f"() => cur_dialog.set_value('sales_person', {frappe.as_json(self.sales_person)})")
 		page.locator('.modal:visible textarea[data-fieldname="reason"]').fill("Strong fit, first to register")
+		close_suggestions(page)
 		page.wait_for_timeout(500)
 		self.shot("04-approve-dialog")
 		page.locator(".modal:visible .btn-modal-primary").click()

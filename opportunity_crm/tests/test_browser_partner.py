@@ -14,7 +14,14 @@ from frappe.utils.password import update_password
 
 from opportunity_crm.crm import partner_portal
 from opportunity_crm.crm.partner_users import invite, partner_of
-from opportunity_crm.tests.browser import close_browser, log_in, new_page, open_browser, screenshot
+from opportunity_crm.tests.browser import (
+	close_browser,
+	close_suggestions,
+	log_in,
+	new_page,
+	open_browser,
+	screenshot,
+)
 from opportunity_crm.tests.factories import make_item, make_sales_partner, make_sales_person, make_user
 from opportunity_crm.tests.test_partner_portal import make_partner_contact
 
@@ -161,6 +168,7 @@ class TestBrowserPartner(FrappeTestCase):
 			f"() => cur_dialog.set_value('sales_person', {frappe.as_json(self.sales_person)})"
 			".then(() => cur_dialog.set_value('reason', 'Prospek baru, silakan lanjutkan'))"
 		)
+		close_suggestions(desk)
 		desk.wait_for_timeout(500)
 		screenshot(desk, "partner-04-manager-approves")
 		desk.locator(".modal.show .btn-primary:visible").click()
