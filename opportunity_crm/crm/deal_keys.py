@@ -76,6 +76,7 @@ PENDING_REGISTRATION_STATUSES = ("Submitted", "Returned")
 MAX_MATCHES_PER_KEY = 100
 
 MIN_TAX_ID_DIGITS = 6
+KEY_LENGTH = 140
 
 
 # Normalisers ----------------------------------------------------------------------------------------------
@@ -247,12 +248,14 @@ def compute_keys(
 ) -> dict:
 	"""The four keys. The domain comes from the website, else from the e-mail address; the phone is read
 	in the region of `country`, else of `company` (`phone_region`)."""
-	return {
+	keys = {
 		"key_tax_id": normalise_tax_id(tax_id),
 		"key_domain": domain_key(website) or domain_key(email),
 		"key_phone": phone_key(phone, phone_region(country, company)) if phone else None,
 		"key_name": company_key(company_name),
 	}
+	# a key longer than its column (Data, 140) is no real address or name: no key rather than an error
+	return {field: key if key and len(key) <= KEY_LENGTH else None for field, key in keys.items()}
 
 
 def set_keys(doc, **values) -> None:

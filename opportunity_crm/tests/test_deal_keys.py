@@ -151,6 +151,14 @@ class TestNormalisedKeys(FrappeTestCase):
 		self.assertEqual(len(set(keys)), len(addresses), keys)
 		self.assertNotIn(None, keys)
 
+	def test_a_key_longer_than_its_column_is_no_key(self):
+		account = "toko" + "k" * 140
+		self.assertEqual(domain_key(f"instagram.com/{account}"), f"instagram.com/{account}")
+		self.assertIsNone(deal_keys.compute_keys(website=f"instagram.com/{account}")["key_domain"])
+		self.assertEqual(
+			deal_keys.compute_keys(website="instagram.com/tokokue")["key_domain"], "instagram.com/tokokue"
+		)
+
 	def test_a_free_mail_address_is_its_own_key(self):
 		for value, key in (
 			("Budi.Santoso@GMAIL.com", "budi.santoso@gmail.com"),
