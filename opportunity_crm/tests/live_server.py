@@ -29,6 +29,7 @@ class LiveServer:
 		# a browser also needs /assets and /files, which nginx serves in production
 		self.app = "frappe.app:application_with_statics()" if statics else "frappe.app:application"
 		self.process = None
+		self.restore_keys = []  # run by stop()
 
 	def start(self) -> "LiveServer":
 		gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
@@ -64,6 +65,9 @@ class LiveServer:
 		raise RuntimeError("gunicorn did not answer within 90 s")
 
 	def stop(self) -> None:
+		"""Stop gunicorn; the API keys its sessions were given go (committed)."""
+		while self.restore_keys:
+			self.restore_keys.pop()()
 		if self.process and self.process.poll() is None:
 			self.process.terminate()
 			try:
@@ -76,13 +80,20 @@ class LiveServer:
 
 	def session(self, user: str) -> requests.Session:
 		"""A session authenticated as `user` with a fresh API key and secret (token auth)."""
-		api_key, api_secret = generate_keys(user)
+		api_key, api_secret = generate_keys(user, None, self.restore_keys)
 		session = requests.Session()
 		session.headers.update({"Host": self.site, "Authorization": f"token {api_key}:{api_secret}"})
 		return session
 
 
-def generate_keys(user: str) -> tuple[str, str]:
+def generate_keys(user: str, case, restorers: list | None = None) -> tuple[str, str]:
+	"""API keys for `user`, committed (the server must see them). `case` (a test class or test) puts the
+	old ones back after it; without one, the function that does so is added to `restorers`."""
+	from opportunity_crm.tests.committed import keep_api_keys
+
+	restore = keep_api_keys(case, user)
+	if restorers is not None:
+		restorers.append(restore)
 	doc = frappe.get_doc("User", user)
 	api_secret = frappe.generate_hash(length=15)
 	doc.api_key = doc.api_key or frappe.generate_hash(length=15)

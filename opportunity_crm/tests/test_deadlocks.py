@@ -211,7 +211,7 @@ class TestApiDeadlocks(DeadlockTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.server = LiveServer(workers=1).start()
-		api_key, api_secret = generate_keys("Administrator")
+		api_key, api_secret = generate_keys("Administrator", cls)
 		cls.headers = {"Host": cls.server.site, "Authorization": f"token {api_key}:{api_secret}"}
 		cls.pool = ThreadPoolExecutor(max_workers=1)
 

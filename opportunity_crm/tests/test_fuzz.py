@@ -126,7 +126,7 @@ class TestFuzz(FrappeTestCase):
 		frappe.db.commit()
 
 		cls.server = LiveServer(workers=2).start()
-		api_key, api_secret = generate_keys("Administrator")
+		api_key, api_secret = generate_keys("Administrator", cls)
 		cls.session = requests.Session()
 		cls.session.headers.update(
 			{"Host": cls.server.site, "Authorization": f"token {api_key}:{api_secret}"}

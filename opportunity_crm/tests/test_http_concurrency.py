@@ -18,7 +18,7 @@ class TestHttpConcurrency(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.server = LiveServer(workers=4).start()
-		api_key, api_secret = generate_keys("Administrator")
+		api_key, api_secret = generate_keys("Administrator", cls)
 		cls.headers = {"Host": cls.server.site, "Authorization": f"token {api_key}:{api_secret}"}
 
 	@classmethod

@@ -11,6 +11,7 @@ from opportunity_crm import api
 from opportunity_crm.crm import partner_portal
 from opportunity_crm.crm.partner_users import ROLE, invite, partner_of
 from opportunity_crm.exceptions import InvalidArgumentError, PartnerUserError
+from opportunity_crm.tests.committed import keep_row_level_access
 from opportunity_crm.tests.factories import (
 	add_wish,
 	convert,
@@ -166,6 +167,7 @@ class TestPartnerPortal(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		keep_row_level_access(cls)  # committed below: put back after the class
 		frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)
 		cls.partners, cls.users, cls.records = [], {}, {}
 		for rate in (5, 10):

@@ -6,6 +6,7 @@ from frappe.tests.test_api import FrappeAPITestCase
 from frappe.utils.typing_validations import TypeAdapter
 
 from opportunity_crm import api
+from opportunity_crm.tests.committed import keep_api_keys
 from opportunity_crm.tests.factories import default_company, make_customer, make_lead, row_counts
 
 METHOD = "/api/method/opportunity_crm.api."
@@ -58,6 +59,7 @@ class TestRestContract(FrappeAPITestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		keep_api_keys(cls, "Administrator")  # committed below: put back after the class
 		user = frappe.get_doc("User", "Administrator")
 		api_secret = frappe.generate_hash(length=15)
 		user.api_key = user.api_key or frappe.generate_hash(length=15)

@@ -7,6 +7,7 @@ from frappe.permissions import add_user_permission
 from frappe.tests.utils import FrappeTestCase
 
 from opportunity_crm import api
+from opportunity_crm.tests.committed import keep_row_level_access
 from opportunity_crm.tests.factories import (
 	add_wish,
 	convert,
@@ -36,6 +37,7 @@ class TestRowLevelAccess(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		keep_row_level_access(cls)  # committed below: put back after the class
 		frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)
 		# Sales Person tree: team lead A (a group) over B and C; D elsewhere.
 		cls.user_a, team_a = make_salesperson_user(is_group=1)
