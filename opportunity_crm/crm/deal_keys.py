@@ -1,7 +1,8 @@
 """The keys a Deal Registration is matched on, and the matching.
 
-Four normalised keys say "the same prospect" whatever way it was typed: the tax id (NPWP), the e-mail or
-web domain, the phone number and the company name. Leads, Customers and Prospects (custom fields) and Deal
+Four normalised keys say "the same prospect" whatever way it was typed: the tax id (NPWP), the registrable
+domain of the website or e-mail address (Public Suffix List; on a shared platform the account, at a
+free-mail provider the address), the phone number in E.164 and the company name. Leads, Customers and Prospects (custom fields) and Deal
 Registrations store them in indexed columns (`KEY_FIELDS`), set on every save (`set_keys`, from each
 doctype's own fields: `KEY_SOURCES`) and backfilled for what existed before (`backfill_keys`).
 `find_matches` looks them up: equality on an indexed column, one `UNION ALL` query per table, never a scan.
@@ -288,9 +289,10 @@ def keys_of(doc) -> dict:
 
 def backfill_keys(chunk: int = 1000) -> dict[str, int]:
 	"""Set the keys of every Lead, Customer, Prospect and Deal Registration saved before they existed, or
-	before their form changed (install and the patches `backfill_deal_keys`, `rekey_deal_keys`): in Python, a chunk of `chunk` rows at a time in `name` order (keyset
-	pagination), one bulk UPDATE of the rows whose keys change per chunk and a commit; `modified` is left
-	as it was. Return the rows changed per doctype (a second run: none)."""
+	before their form changed (install and the patches `backfill_deal_keys`, `rekey_deal_keys`): in
+	Python, a chunk of `chunk` rows at a time in `name` order (keyset pagination), one bulk UPDATE of the
+	rows whose keys change per chunk and a commit; `modified` is left as it was. Return the rows changed
+	per doctype (a second run: none)."""
 	return {doctype: backfill_doctype_keys(doctype, chunk) for doctype in KEY_SOURCES}
 
 
