@@ -20,13 +20,24 @@ A partner session is a user with the role "Partner User" and no staff role (`dea
 - A partner's save answers with the document as the partner may read it (`hand_back_readable`).
 - `frappe.client.validate_link` reads the name without a document permission check: for a partner
   session it answers as for a name that does not exist, unless the user may read the document.
+- Frappe drops the fields a user may not read from a query's columns, not from its filters, sorting and
+  grouping: a partner filtering its own registrations on `sales_person = X`, or on the matches'
+  `match_partner`, would learn by the answer whether it guessed right. A partner session's request that
+  filters, sorts or groups Deal Registrations on such a field is refused (403, naming the field) as
+  Frappe builds the query (`refuse_queries_on_hidden_fields`, from the condition above: it runs after
+  the token or session is authenticated, which a `before_request` hook does not).
 """
 
+import json
+import re
+
 import frappe
+from frappe import _
 from frappe.utils.caching import request_cache
 
 from opportunity_crm.crm.partner_users import ROLE, partner_of
 
+DEAL_REGISTRATION = "Deal Registration"
 # no partner session reads these rows
 NOTHING = "1 = 0"
 
@@ -52,6 +63,7 @@ def deal_registration_conditions(user: str | None = None, doctype: str | None = 
 	user = user or frappe.session.user
 	if not partner_session(user):
 		return ""
+	refuse_queries_on_hidden_fields()
 	partner = session_partner(user)
 	if not partner:
 		return NOTHING
@@ -122,3 +134,87 @@ def may_confirm_link(doctype: str, docname: str) -> bool:
 		# no read on the doctype at all: Frappe's own check refuses it (403)
 		return True
 	return frappe.has_permission(doctype, "read", doc=docname, throw=False)
+
+
+# Queries on hidden fields -----------------------------------------------------------------------------
+
+REGISTRATION_DOCTYPES = ("Deal Registration", "Deal Registration Item", "Deal Registration Match")
+MATCH = "Deal Registration Match"
+# the request arguments Frappe's list, count, report, export, group-by and search methods build a query
+# from (frappe.client, frappe.desk.reportview, frappe.desk.listview, frappe.desk.search, /api/resource)
+# ("field": the list view's group-by counts)
+QUERY_ARGUMENTS = (
+	"filters",
+	"or_filters",
+	"order_by",
+	"group_by",
+	"aggregate_on_field",
+	"current_filters",
+	"field",
+)
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def refuse_queries_on_hidden_fields() -> None:
+	"""For a partner session's query of registrations (see the module): the request's own query arguments,
+	never the app's. Returns at once outside a request and for a request without query arguments."""
+	form = getattr(frappe.local, "form_dict", None) or {}
+	request = getattr(frappe.local, "request", None)
+	if not request or not any(form.get(argument) for argument in QUERY_ARGUMENTS):
+		return
+	if (form.get("doctype") or resource_doctype(request.path)) not in REGISTRATION_DOCTYPES:
+		return
+	hidden = hidden_fields()
+	for argument in QUERY_ARGUMENTS:
+		for fieldname in referenced_fields(form.get(argument)):
+			if fieldname in hidden:
+				frappe.throw(
+					_("{0}: a partner user may not filter, sort or group Deal Registrations on {1}.").format(
+						argument, fieldname
+					),
+					frappe.PermissionError,
+				)
+
+
+def resource_doctype(path: str) -> str | None:
+	for prefix in ("/api/resource/", "/api/v1/resource/", "/api/v2/document/"):
+		if path.startswith(prefix):
+			return path[len(prefix) :].split("/", 1)[0]
+	return None
+
+
+@request_cache
+def hidden_fields() -> frozenset[str]:
+	"""The fields of a registration and of its matches the session user may not read, and the name of the
+	matches' table itself."""
+	meta = frappe.get_meta(DEAL_REGISTRATION)
+	readable = set(meta.get_permlevel_access("read"))
+	hidden = {df.fieldname for df in meta.fields if df.permlevel not in readable}
+	hidden |= {df.fieldname for df in frappe.get_meta(MATCH).fields}
+	return frozenset(hidden | {MATCH, f"tab{MATCH}"})
+
+
+def referenced_fields(value) -> set[str]:
+	"""The field and doctype names an argument of a query names: the keys of a filter object, the first
+	elements of a filter list (["field", "op", value] or ["Doctype", "field", "op", value]), every
+	identifier of a text argument (order_by, group_by); never a filter's value."""
+	if isinstance(value, str):
+		try:
+			parsed = json.loads(value)
+		except ValueError:
+			return set(IDENTIFIER.findall(value)) | ({MATCH} if MATCH in value else set())
+		if isinstance(parsed, str):
+			return referenced_fields(parsed) if parsed != value else set()
+		value = parsed
+	if isinstance(value, dict):
+		return {str(key) for key in value} | {
+			name for key in value for name in referenced_fields(key) if isinstance(key, str)
+		}
+	names = set()
+	if isinstance(value, list | tuple):
+		for condition in value:
+			if isinstance(condition, list | tuple):
+				names |= {str(element) for element in condition[:2] if isinstance(element, str)}
+			elif isinstance(condition, dict | str):
+				names |= referenced_fields(condition)
+	return names

@@ -34,7 +34,8 @@ from opportunity_crm.tests.factories import (
 from opportunity_crm.tests.live_server import LiveServer
 
 DOCTYPE = "Deal Registration"
-CHILDREN = ("Deal Registration Item", "Deal Registration Match")
+MATCH = "Deal Registration Match"
+CHILDREN = ("Deal Registration Item", MATCH)
 
 
 def prospect(tax_digits: str | None = None, **values) -> dict:
@@ -387,6 +388,55 @@ class TestPartnerContainment(FrappeTestCase):
 		self.assertEqual(errors, [])
 		self.assertEqual(leaks, [])
 		self.assertGreater(counted, 100)
+
+	def test_filters_on_hidden_fields_tell_nothing(self):
+		"""Filtering, sorting or grouping its own registrations on a field it may not read (the Sales Person,
+		the Lead, the matches) would tell the partner whether it guessed right: refused, naming the field,
+		whether the guess is right or wrong."""
+		a, b = self.partners
+		user = self.users[a]
+		lead = frappe.db.get_value(DOCTYPE, self.a_approved, "lead")
+		for right, wrong in (
+			({"sales_person": self.sales_person}, {"sales_person": "Nobody"}),
+			([["lead", "=", lead]], [["lead", "=", "CRM-LEAD-0"]]),
+			([["Deal Registration Match", "match_partner", "=", b]], [[MATCH, "match_partner", "=", "x"]]),
+		):
+			for method, params in (
+				("frappe.client.get_list", {"doctype": DOCTYPE}),
+				("frappe.desk.reportview.get", {"doctype": DOCTYPE, "fields": ["name"]}),
+				("frappe.desk.reportview.get_count", {"doctype": DOCTYPE}),
+			):
+				answers = [self.call(user, method, **params, filters=f) for f in (right, wrong)]
+				answers.append(self.get(user, f"/api/resource/{DOCTYPE}", filters=right))
+				for response in answers:
+					with self.subTest(method=method, filters=right):
+						self.assertEqual(response.status_code, 403, response.text[:300])
+						self.assertIn("filters", response.text)
+		for params in (
+			{"order_by": "sales_person desc"},
+			{"group_by": "`tabDeal Registration`.`lead`"},
+		):
+			response = self.call(user, "frappe.client.get_list", doctype=DOCTYPE, **params)
+			with self.subTest(params=params):
+				self.assertEqual(response.status_code, 403, response.text[:300])
+		response = self.call(
+			user,
+			"frappe.desk.listview.get_group_by_count",
+			doctype=DOCTYPE,
+			current_filters=[],
+			field="sales_person",
+		)
+		self.assertEqual(response.status_code, 403, response.text[:300])
+		# what the partner may read, it filters on
+		response = self.call(
+			user,
+			"frappe.client.get_list",
+			doctype=DOCTYPE,
+			filters={"status": "Approved"},
+			order_by="modified",
+		)
+		self.assertEqual(response.status_code, 200, response.text[:300])
+		self.assertEqual([row["name"] for row in response.json()["message"]], [self.a_approved])
 
 	def test_counts_are_the_users_own(self):
 		"""A count says nothing of the others: a partner counts its own registrations and Items, no Match."""
