@@ -269,6 +269,24 @@ class TestSplitCredit(FrappeTestCase):
 		self.assertEqual(len(team_steps), 1, plan)
 		self.assertNotEqual(team_steps[0].type, "ALL", plan)
 
+	def test_the_team_condition_leaves_out_the_members_own_opportunities(self):
+		"""A member's own Opportunities are matched by `sales_person`: their team rows are not named, so a
+		salesperson with many split deals of their own stays on the named form (not `exists`)."""
+		frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)
+		self.addCleanup(forget_cached_restrictions)
+		user, person = make_salesperson_user()
+		with_team(self.opportunity, (person, 60), (self.owner, 40), sales_person=person)
+		forget_cached_restrictions()
+		self.assertEqual(opportunity_conditions(user), f"`tabOpportunity`.`sales_person` in ('{person}')")
+
+		forget_cached_restrictions()
+		with_team(self.opportunity, (person, 60), (self.owner, 40), sales_person=self.owner)
+		self.assertEqual(
+			opportunity_conditions(user),
+			f"(`tabOpportunity`.`sales_person` in ('{person}')"
+			f" or `tabOpportunity`.`name` in ('{self.opportunity}'))",
+		)
+
 	# settings: require a Sales Person / Sales Partner ---------------------------------------------------
 
 	def require(self, **settings):
