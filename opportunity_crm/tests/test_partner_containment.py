@@ -527,6 +527,37 @@ class TestPartnerContainment(FrappeTestCase):
 		)
 
 
+class TestOldTimelineEntries(FrappeTestCase):
+	def test_the_patch_takes_the_internal_values_out_of_old_approval_entries(self):
+		from opportunity_crm.patches import hide_internal_values_in_registration_timelines as patch
+
+		name = (frappe.get_all(DOCTYPE, pluck="name", limit=1) or ["DR-2026-99999"])[0]
+		old = {
+			"Approved. Lead CRM-LEAD-2026-00001, Opportunity CRM-OPP-2026-00002, Sales Person Agus; "
+			"protected until 01-03-2027. Reason: Cocok": "Approved: Opportunity CRM-OPP-2026-00002, "
+			"protected until 01-03-2027. Reason: Cocok",
+			"Disetujui. Lead CRM-LEAD-2026-00003, Peluang CRM-OPP-2026-00004, Tenaga Penjual Budi; "
+			"terlindungi sampai 01-03-2027.": "Disetujui: Peluang CRM-OPP-2026-00004, terlindungi sampai "
+			"01-03-2027.",
+			"Returned for more information. Reason: Lead time?": "Returned for more information. Reason: "
+			"Lead time?",
+		}
+		comments = {}
+		for content, expected in old.items():
+			comment = frappe.get_doc(
+				{
+					"doctype": "Comment",
+					"comment_type": "Info",
+					"reference_doctype": DOCTYPE,
+					"reference_name": name,
+					"content": content,
+				}
+			).insert(ignore_permissions=True)
+			comments[comment.name] = expected
+		patch.execute()
+		self.assertEqual({c: frappe.db.get_value("Comment", c, "content") for c in comments}, comments)
+
+
 def leaked_values(response, secrets: list[str]) -> list[str]:
 	"""The secrets in the response. A refusal (4xx) may repeat the name that was asked for ("Insufficient
 	Permission for Deal Registration DR-…"): that is the asker's own input, not a leak; any other secret
