@@ -4,7 +4,7 @@ history (`tests/history.py`) date theirs: documents carry their past dates (`tra
 the app stamps with "now" (the movement log's `moved_on`, `converted_on`, `creation`) is moved back to the
 day of the story it belongs to, right after each step.
 
-    bench --site SITE execute opportunity_crm.demo.load --kwargs "{'leads': 30, 'seed': 42}"
+    bench --site SITE execute opportunity_crm.demo.load --kwargs "{'leads': 20, 'seed': 42}"
 
 What it makes (`generate`; `load` makes it once per site):
 - Sales Partners (companies and individuals), a Sales Person tree of two teams, each salesperson with a
@@ -100,7 +100,7 @@ LOST_REASONS = ("Harga terlalu tinggi", "Memilih pesaing", "Anggaran ditunda")
 DEMO_MARK = "opportunity_crm_demo"  # a global default: the seed the site's demo was made with
 
 
-def load(leads: int = 30, seed: int = 42) -> dict:
+def load(leads: int = 20, seed: int = 42) -> dict:
 	"""The demo, once per site (dev/up calls it on every run): returns what was made, or what a previous
 	run made."""
 	if frappe.db.get_default(DEMO_MARK):
@@ -111,7 +111,7 @@ def load(leads: int = 30, seed: int = 42) -> dict:
 	return made
 
 
-def generate(leads: int = 30, seed: int = 42, commit: bool = True) -> dict:
+def generate(leads: int = 20, seed: int = 42, commit: bool = True) -> dict:
 	"""Make `leads` Leads and the quarter that follows from them (see the module); return the counts of
 	what was made. Commits, unless told not to (the test rolls back what it made)."""
 	from opportunity_crm import demo_channel

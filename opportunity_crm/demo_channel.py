@@ -2,8 +2,8 @@
 company partner, invited the way a Channel Manager invites one (`crm.partner_users.invite`), and Deal
 Registrations made by those users and decided through the Workflow, one or more in every state:
 
-- Draft (not submitted yet), Submitted and waiting, Submitted and in conflict with another partner's
-  (the same tax id), Returned for more information, Rejected;
+- Draft (not submitted yet), Submitted and waiting, Submitted and in conflict with the waiting one (another
+  partner's, the same tax id), Returned for more information, Rejected;
 - Approved (the Lead and the Opportunity of the partner are made), Expired (approved, its protection
   ended: the daily job's `expire_one`), Converted (approved, and its Opportunity became a Customer).
 """
@@ -22,7 +22,6 @@ PROSPECTS = (
 	"UD Tani Subur Makmur",
 	"CV Sinar Terang Elektrik",
 	"Apotek Sehat Sentosa",
-	"Rumah Makan Padang Sederhana",
 	"Koperasi Nelayan Bahari",
 	"Bengkel Motor Jaya Abadi",
 	"Klinik Pratama Medika",
@@ -31,9 +30,8 @@ PROSPECTS = (
 # (partner index, what happens to the registration): the order they are made in
 PLAN = (
 	(0, "Draft"),
-	(0, "Submitted"),
-	(1, "Submitted"),
-	(2, "In Conflict"),  # the same tax id as the registration before it, another partner's
+	(1, "Submitted"),  # waiting for the Channel Manager ...
+	(2, "In Conflict"),  # ... and another partner's with the same tax id
 	(0, "Approved"),
 	(1, "Returned"),
 	(2, "Rejected"),
