@@ -71,6 +71,10 @@ def run_retrying(call: Callable, attempts: int = ATTEMPTS):
 	owns_transaction = not frappe.db.transaction_writes
 	state = RequestState()
 	for attempt in range(1, attempts + 1):
+		if owns_transaction and attempt == 1:
+			# a fresh transaction, whose snapshot starts at the call's own first read: a call may lock a
+			# row first (crm.naming_lock) and must not see it through a snapshot the request took earlier
+			frappe.db.rollback()
 		try:
 			return call()
 		except Exception as error:
