@@ -63,13 +63,14 @@ def main(site: str):
 			print(f"{label:34} {per_call(check_resource_write, N):8.2f} µs per request")
 		frappe.local.form_dict = frappe._dict(data=json.dumps(BODY))
 		set_request(method="POST", path="/api/resource/Opportunity")
-		print(f"{'  same, v1 body as data=<json>':34} {per_call(check_resource_write, N):8.2f} µs per request")
+		print(
+			f"{'  same, v1 body as data=<json>':34} {per_call(check_resource_write, N):8.2f} µs per request"
+		)
 	finally:
 		frappe.destroy()
 
-	from werkzeug.test import Client
-
 	from frappe.app import application
+	from werkzeug.test import Client
 
 	client = Client(application)
 	headers = {"Host": site}

@@ -21,59 +21,59 @@ DOCTYPE = "Deal Registration"
 # the partner user's language, for the `_()` of each text (`partner_language` is a Jinja method, hooks.py)
 LANG = "{% set lang = partner_language(doc) %}"
 PROTECTED_UNTIL = "frappe.format(doc.protected_until, 'Date')"
-REASON = (
-	'{% if doc.decision_reason %}<p>{{ _("Reason: {0}", lang).format(doc.decision_reason | e) }}</p>'
-	"{% endif %}"
-)
+PROSPECT = "doc.prospect_name | e"
 
 
-def subject(text: str, *values: str) -> str:
+def translated(source: str, *values: str, lang: str = "lang") -> str:
+	"""A Jinja expression: `source` translated into `lang` (the app's id.csv), formatted with `values`."""
+	call = f"_({source!r}, {lang})"
+	return "{{ " + (f"{call}.format({', '.join(values)})" if values else call) + " }}"
+
+
+def paragraph(source: str, *values: str, end: str = "") -> str:
+	return f"<p>{translated(source, *values)}{end}</p>"
+
+
+def subject(source: str, *values: str) -> str:
 	"""A subject fits Notification's 140 characters: no `{% set %}`, the date (if any) as stored."""
-	return "{{ _(%r, partner_language(doc)).format(%s) }}" % (text, ", ".join(values))
+	return translated(source, *values, lang="partner_language(doc)")
 
 
-def partner_language(doc) -> str | None:
-	"""The language of the registration's partner user (the site's when none is set)."""
-	return (doc.get("partner_user") and frappe.db.get_value("User", doc.partner_user, "language")) or None
+REASON = "{% if doc.decision_reason %}" + paragraph("Reason: {0}", "doc.decision_reason | e") + "{% endif %}"
 
 
-def decision(state: str, text: str, closing: str) -> dict:
+def decision(state: str, source: str, closing: str = "") -> dict:
 	return {
 		"name": f"Deal Registration {state}",
 		"value_changed": "status",
 		"condition": f'doc.status == "{state}" and doc.partner_user',
-		"subject": subject(text, "doc.name", "doc.prospect_name"),
-		"message": LANG
-		+ "<p>{{ _(%r, lang).format(doc.name, doc.prospect_name | e) }}.</p>" % text
-		+ REASON
-		+ closing,
+		"subject": subject(source, "doc.name", "doc.prospect_name"),
+		"message": LANG + paragraph(source, "doc.name", PROSPECT, end=".") + REASON + closing,
 	}
 
 
+NOTICE = "Deal Registration {0} ({1}) expires on {2}"
+EXPIRED = "Deal Registration {0} ({1}) has expired"
 NOTIFICATIONS = [
 	decision(
 		"Approved",
 		"Deal Registration {0} ({1}) is approved",
-		"<p>{{ _(%r, lang).format(%s) }}</p>" % ("The prospect is protected for you until {0}.", PROTECTED_UNTIL),
+		paragraph("The prospect is protected for you until {0}.", PROTECTED_UNTIL),
 	),
-	decision("Rejected", "Deal Registration {0} ({1}) is rejected", ""),
+	decision("Rejected", "Deal Registration {0} ({1}) is rejected"),
 	decision(
 		"Returned",
 		"Deal Registration {0} ({1}) needs more information",
-		"<p>{{ _(%r, lang) }}</p>" % "Please complete the registration and submit it again.",
+		paragraph("Please complete the registration and submit it again."),
 	),
 	{
 		"name": "Deal Registration Expiry Notice",
 		"value_changed": "expiry_notice_sent",
 		"condition": 'doc.expiry_notice_sent and doc.status == "Approved" and doc.partner_user',
-		"subject": subject(
-			"Deal Registration {0} ({1}) expires on {2}", "doc.name", "doc.prospect_name", "doc.protected_until"
-		),
+		"subject": subject(NOTICE, "doc.name", "doc.prospect_name", "doc.protected_until"),
 		"message": LANG
-		+ "<p>{{ _(%r, lang).format(doc.name, doc.prospect_name | e, %s) }}.</p>"
-		% ("Deal Registration {0} ({1}) expires on {2}", PROTECTED_UNTIL)
-		+ "<p>{{ _(%r, lang).format(%s) }}</p>"
-		% (
+		+ paragraph(NOTICE, "doc.name", PROSPECT, PROTECTED_UNTIL, end=".")
+		+ paragraph(
 			"Your protection of this prospect ends on {0}. Convert the Opportunity before then (a Customer "
 			"or a Sales Order), or the prospect is free for other partners again.",
 			PROTECTED_UNTIL,
@@ -83,18 +83,21 @@ NOTIFICATIONS = [
 		"name": "Deal Registration Expired",
 		"value_changed": "status",
 		"condition": 'doc.status == "Expired" and doc.partner_user',
-		"subject": subject("Deal Registration {0} ({1}) has expired", "doc.name", "doc.prospect_name"),
+		"subject": subject(EXPIRED, "doc.name", "doc.prospect_name"),
 		"message": LANG
-		+ "<p>{{ _(%r, lang).format(doc.name, doc.prospect_name | e) }}.</p>"
-		% "Deal Registration {0} ({1}) has expired"
-		+ "<p>{{ _(%r, lang).format(%s) }}</p>"
-		% (
+		+ paragraph(EXPIRED, "doc.name", PROSPECT, end=".")
+		+ paragraph(
 			"It was not converted by {0}: the prospect is no longer protected for you. The Opportunity "
 			"stays open.",
 			PROTECTED_UNTIL,
 		),
 	},
 ]
+
+
+def partner_language(doc) -> str | None:
+	"""The language of the registration's partner user (the site's when none is set)."""
+	return (doc.get("partner_user") and frappe.db.get_value("User", doc.partner_user, "language")) or None
 
 
 def create_notifications() -> None:

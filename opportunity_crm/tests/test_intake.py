@@ -164,7 +164,7 @@ class TestIntake(FrappeTestCase):
 	def test_another_apps_insert_with_the_intakes_flags_is_refused_with_the_rule(self):
 		"""Only ERPNext's intake is folded: the same flags from anywhere else (another app's import, a
 		job of its own) get the rule's refusal, and nothing is merged behind their back."""
-		lead, opportunity, email = lead_with_opportunity()
+		lead, _opportunity, email = lead_with_opportunity()
 		second = frappe.get_doc(
 			{
 				"doctype": "Opportunity",
