@@ -16,6 +16,28 @@ def default_company() -> str:
 	)
 
 
+def fiscal_year(year: int) -> str:
+	"""The Fiscal Year of the calendar year `year`, made (in the test's transaction) when the site has none:
+	tests build the years they need from today, not from a year written in them."""
+	start = f"{year}-01-01"
+	existing = frappe.db.get_value("Fiscal Year", {"year_start_date": start}, "name")
+	if existing:
+		return existing
+	name = str(year) if not frappe.db.exists("Fiscal Year", str(year)) else unique(f"_OCRM {year}")
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Fiscal Year",
+				"year": name,
+				"year_start_date": start,
+				"year_end_date": f"{year}-12-31",
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
 def make_lead(addresses: int = 1, contacts: int = 1, **values) -> str:
 	"""A Lead with `addresses` Addresses and `contacts` Contacts linked to it (ERPNext's automatic
 	contact creation from the Lead is switched off for the insert, so the counts are exact)."""

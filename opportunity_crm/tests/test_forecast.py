@@ -1,6 +1,6 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import flt
+from frappe.utils import flt, getdate, nowdate
 
 from opportunity_crm.crm import forecast
 from opportunity_crm.crm.forecast_category import backfill_forecast_categories_between
@@ -8,6 +8,7 @@ from opportunity_crm.opportunity_crm.report.opportunity_forecast.opportunity_for
 from opportunity_crm.tests.factories import (
 	convert,
 	default_company,
+	fiscal_year,
 	make_customer,
 	make_item,
 	make_lead,
@@ -126,7 +127,20 @@ class TestForecastCategoryFollowsTheStage(FrappeTestCase):
 		self.assertEqual(backfill_forecast_categories_between("", names[-1]), 0)
 
 
-FILTERS = {"period": "Month", "from_date": "2026-01-01", "to_date": "2027-12-31", "value": "All Measures"}
+# Dates relative to today: March of this year (Y) and of next year (N), two columns of the report
+Y = getdate(nowdate()).year
+N = Y + 1
+FILTERS = {"period": "Month", "from_date": f"{Y}-01-01", "to_date": f"{N}-12-31", "value": "All Measures"}
+THIS_MARCH, NEXT_MARCH = f"{Y}-03", f"{N}-03"
+
+
+def day(month: str, day_of_month: int) -> str:
+	return f"{month}-{day_of_month:02d}"
+
+
+def key(month: str) -> str:
+	"""The report's column suffix of a 'YYYY-MM' month (or 'YYYY-Qn' quarter)."""
+	return month.replace("-", "_")
 
 
 def report(**filters):
@@ -135,7 +149,7 @@ def report(**filters):
 
 
 class TestForecastReport(FrappeTestCase):
-	"""Two years of data in March (2026-03 and 2027-03 are two columns), a team of two, a partner,
+	"""Two years of data in March (this year's and next year's are two columns), a team of two, a partner,
 	targets with and without a Monthly Distribution, a split and a submitted Sales Order; every number is
 	checked against a hand count."""
 
@@ -165,25 +179,25 @@ class TestForecastReport(FrappeTestCase):
 				**values,
 			)
 
-		cls.o1 = make(cls.a, "2026-03-10", 1000, cls.commit)  # commit 1000, weighted 800
-		make(cls.b, "2027-03-10", 2000, cls.best)  # best case 2000, weighted 1200 (next year's March)
-		make(cls.a, "2026-03-20", 500, cls.pipeline)  # weighted 100
-		make(cls.a, "2026-03-25", 700, cls.commit, status="Lost")  # nothing
+		cls.o1 = make(cls.a, day(THIS_MARCH, 10), 1000, cls.commit)  # commit 1000, weighted 800
+		make(cls.b, day(NEXT_MARCH, 10), 2000, cls.best)  # best case 2000, weighted 1200 (next year's March)
+		make(cls.a, day(THIS_MARCH, 20), 500, cls.pipeline)  # weighted 100
+		make(cls.a, day(THIS_MARCH, 25), 700, cls.commit, status="Lost")  # nothing
 		# split 60 / 40: A commit 600, weighted 480; B commit 400, weighted 320
-		doc = make(cls.a, "2026-03-15", 1000, cls.commit)
+		doc = make(cls.a, day(THIS_MARCH, 15), 1000, cls.commit)
 		doc.set("sales_team", [])
 		doc.append("sales_team", {"sales_person": cls.a, "allocated_percentage": 60})
 		doc.append("sales_team", {"sales_person": cls.b, "allocated_percentage": 40})
 		doc.save()
 
-		# achieved: an order of 1000 in 2026-03, 70 % A and 30 % B, through the partner
+		# achieved: an order of 1000 in this year's March, 70 % A and 30 % B, through the partner
 		order = frappe.get_doc(
 			{
 				"doctype": "Sales Order",
 				"customer": make_customer(),
 				"company": cls.company,
-				"transaction_date": "2026-03-05",
-				"delivery_date": "2026-03-30",
+				"transaction_date": day(THIS_MARCH, 5),
+				"delivery_date": day(THIS_MARCH, 30),
 				"sales_partner": cls.partner,
 				"items": [{"item_code": make_item(), "qty": 1, "rate": 1000}],
 				"sales_team": [
@@ -195,7 +209,7 @@ class TestForecastReport(FrappeTestCase):
 		order.insert()
 		order.submit()
 
-		# targets: A 12,000 for 2026 spread evenly (1,000 a month); B 12,000 with 25 % in March; the partner
+		# targets: A 12,000 for this year spread evenly (1,000 a month); B 12,000 with 25 % in March; the partner
 		# 6,000 evenly (ERPNext requires a Monthly Distribution on the form; a row without one, imported
 		# data, is spread evenly too: the partner's row is emptied below to prove it)
 		def distribution(march):
@@ -218,7 +232,7 @@ class TestForecastReport(FrappeTestCase):
 				.name
 			)
 
-		fiscal_year = frappe.db.get_value("Fiscal Year", {"year_start_date": "2026-01-01"}, "name")
+		year = fiscal_year(Y)  # this calendar year's, made when the site has none
 		for doctype, name, amount, march in (
 			("Sales Person", cls.a, 12000, 100 / 12),
 			("Sales Person", cls.b, 12000, 25),
@@ -227,7 +241,7 @@ class TestForecastReport(FrappeTestCase):
 			doc = frappe.get_doc(doctype, name)
 			doc.append(
 				"targets",
-				{"fiscal_year": fiscal_year, "target_amount": amount, "distribution_id": distribution(march)},
+				{"fiscal_year": year, "target_amount": amount, "distribution_id": distribution(march)},
 			)
 			doc.save()
 		frappe.db.set_value(
@@ -237,14 +251,14 @@ class TestForecastReport(FrappeTestCase):
 	def expected(self):
 		return {
 			self.a: {
-				"2026-03": {
+				THIS_MARCH: {
 					"target": 1000,
 					"achieved": 700,
 					"commit_amount": 1000 + 600,
 					"best_case": 1000 + 600,
 					"weighted_pipeline": 800 + 100 + 480,
 				},
-				"2027-03": {
+				NEXT_MARCH: {
 					"target": 0,
 					"achieved": 0,
 					"commit_amount": 0,
@@ -253,14 +267,14 @@ class TestForecastReport(FrappeTestCase):
 				},
 			},
 			self.b: {
-				"2026-03": {
+				THIS_MARCH: {
 					"target": 3000,
 					"achieved": 300,
 					"commit_amount": 400,
 					"best_case": 400,
 					"weighted_pipeline": 320,
 				},
-				"2027-03": {
+				NEXT_MARCH: {
 					"target": 0,
 					"achieved": 0,
 					"commit_amount": 0,
@@ -284,7 +298,7 @@ class TestForecastReport(FrappeTestCase):
 	def test_sales_person_rows_equal_a_hand_count_with_years_kept_apart(self):
 		rows, columns, chart = report(group_by="Sales Person", company=self.company)
 		fields = {column["fieldname"] for column in columns}
-		self.assertTrue({"commit_amount__2026_03", "commit_amount__2027_03"} <= fields)
+		self.assertTrue({f"commit_amount__{key(THIS_MARCH)}", f"commit_amount__{key(NEXT_MARCH)}"} <= fields)
 		expected = self.expected()
 		self.assertCells(rows[self.a], expected[self.a])
 		self.assertCells(rows[self.b], expected[self.b])
@@ -298,7 +312,7 @@ class TestForecastReport(FrappeTestCase):
 				measure: expected[self.a][period][measure] + expected[self.b][period][measure]
 				for measure in expected[self.a][period]
 			}
-			for period in ("2026-03", "2027-03")
+			for period in (THIS_MARCH, NEXT_MARCH)
 		}
 		self.assertCells(rows[self.team], team)
 		self.assertEqual(rows[self.a]["indent"], rows[self.team]["indent"] + 1)
@@ -308,14 +322,14 @@ class TestForecastReport(FrappeTestCase):
 		self.assertCells(
 			rows[self.partner],
 			{
-				"2026-03": {
+				THIS_MARCH: {
 					"target": 500,
 					"achieved": 1000,
 					"commit_amount": 1000 + 1000,
 					"best_case": 1000 + 1000,
 					"weighted_pipeline": 900 + 800,
 				},
-				"2027-03": {
+				NEXT_MARCH: {
 					"target": 500 * 0,
 					"achieved": 0,
 					"commit_amount": 0,
@@ -330,11 +344,11 @@ class TestForecastReport(FrappeTestCase):
 		before = self.before["Company"].get(self.company, {})
 		row = rows[self.company]
 		added = {
-			"achieved__2026_03": 1000,
-			"commit_amount__2026_03": 1000 + 1000,
-			"weighted_pipeline__2026_03": 900 + 800,
-			"best_case__2027_03": 2000,
-			"weighted_pipeline__2027_03": 1200,
+			f"achieved__{key(THIS_MARCH)}": 1000,
+			f"commit_amount__{key(THIS_MARCH)}": 1000 + 1000,
+			f"weighted_pipeline__{key(THIS_MARCH)}": 900 + 800,
+			f"best_case__{key(NEXT_MARCH)}": 2000,
+			f"weighted_pipeline__{key(NEXT_MARCH)}": 1200,
 		}
 		for field, value in added.items():
 			self.assertAlmostEqual(flt(row.get(field)) - flt(before.get(field)), value, places=2, msg=field)
@@ -344,25 +358,25 @@ class TestForecastReport(FrappeTestCase):
 			group_by="Sales Person", company=self.company, period="Quarter", value="gap"
 		)
 		self.assertEqual(columns[1]["fieldname"].split("__")[0], "gap")
-		a = self.expected()[self.a]["2026-03"]
-		# Q1 of 2026: A's evenly spread target gives 3,000
+		a = self.expected()[self.a][THIS_MARCH]
+		# Q1 of this year: A's evenly spread target gives 3,000
 		self.assertAlmostEqual(
-			flt(rows[self.a]["gap__2026_Q1"]), 3000 - a["achieved"] - a["commit_amount"], places=2
+			flt(rows[self.a][f"gap__{Y}_Q1"]), 3000 - a["achieved"] - a["commit_amount"], places=2
 		)
 
 	def test_the_drill_down_lists_the_opportunities_behind_a_number(self):
 		filters = frappe._dict({**FILTERS, "company": self.company, "group_by": "Sales Person"})
-		names = forecast.opportunities_behind(filters, "Sales Person", self.team, "2026-03", "commit_amount")
+		names = forecast.opportunities_behind(filters, "Sales Person", self.team, THIS_MARCH, "commit_amount")
 		self.assertIn(self.o1.name, names)
 		self.assertEqual(len(names), 2)
-		orders = forecast.orders_behind(filters, "Sales Person", self.a, "2026-03")
+		orders = forecast.orders_behind(filters, "Sales Person", self.a, THIS_MARCH)
 		self.assertEqual(len(orders), 1)
 
 	def test_a_restricted_salesperson_sees_only_their_numbers(self):
 		user, own = make_salesperson_user()
 		opportunity(  # April: the other tests count March
 			sales_person=own,
-			expected_closing="2026-04-11",
+			expected_closing=f"{Y}-04-11",
 			opportunity_amount=300,
 			sales_stage=self.commit,
 		)
@@ -373,37 +387,39 @@ class TestForecastReport(FrappeTestCase):
 		finally:
 			frappe.set_user("Administrator")
 		self.assertEqual(set(rows), {own})
-		self.assertAlmostEqual(flt(rows[own]["commit_amount__2026_04"]), 300, places=2)
+		self.assertAlmostEqual(flt(rows[own][f"commit_amount__{Y}_04"]), 300, places=2)
 
 	def test_the_snapshot_is_idempotent_and_the_report_compares_with_it(self):
-		day = "2026-03-01"
-		stored = forecast.take_snapshot(day, commit=False)
+		snapshot_day = day(THIS_MARCH, 1)
+		stored = forecast.take_snapshot(snapshot_day, commit=False)
 		first = frappe.get_all(
 			"Opportunity Forecast Snapshot",
-			filters={"snapshot_date": day},
+			filters={"snapshot_date": snapshot_day},
 			fields=["company", "sales_person", "sales_partner", "period", "commit_amount", "target"],
 			order_by="company, sales_person, sales_partner, period",
 		)
 		self.assertEqual(len(first), stored)
-		self.assertEqual(forecast.take_snapshot(day, commit=False), stored)
+		self.assertEqual(forecast.take_snapshot(snapshot_day, commit=False), stored)
 		again = frappe.get_all(
 			"Opportunity Forecast Snapshot",
-			filters={"snapshot_date": day},
+			filters={"snapshot_date": snapshot_day},
 			fields=["company", "sales_person", "sales_partner", "period", "commit_amount", "target"],
 			order_by="company, sales_person, sales_partner, period",
 		)
 		self.assertEqual(first, again)
-		self.assertIn(day, forecast.snapshot_dates())
+		self.assertIn(snapshot_day, forecast.snapshot_dates())
 
 		# the pipeline moves: A's committed deal grows by 250
 		doc = frappe.get_doc("Opportunity", self.o1.name)
 		doc.opportunity_amount = 1250
 		doc.save()
-		rows = report(group_by="Sales Person", company=self.company, compare_snapshot=day)[0]
-		self.assertAlmostEqual(flt(rows[self.a]["commit_amount__2026_03__change"]), 250, places=2)
-		self.assertAlmostEqual(flt(rows[self.team]["commit_amount__2026_03__change"]), 250, places=2)
-		self.assertAlmostEqual(flt(rows[self.b]["commit_amount__2026_03__change"]), 0, places=2)
-		self.assertAlmostEqual(flt(rows[self.a]["target__2026_03__change"]), 0, places=2)
+		rows = report(group_by="Sales Person", company=self.company, compare_snapshot=snapshot_day)[0]
+		self.assertAlmostEqual(flt(rows[self.a][f"commit_amount__{key(THIS_MARCH)}__change"]), 250, places=2)
+		self.assertAlmostEqual(
+			flt(rows[self.team][f"commit_amount__{key(THIS_MARCH)}__change"]), 250, places=2
+		)
+		self.assertAlmostEqual(flt(rows[self.b][f"commit_amount__{key(THIS_MARCH)}__change"]), 0, places=2)
+		self.assertAlmostEqual(flt(rows[self.a][f"target__{key(THIS_MARCH)}__change"]), 0, places=2)
 		doc.opportunity_amount = 1000
 		doc.save()
 
