@@ -17,6 +17,7 @@ from opportunity_crm.setup.install import (
 	ensure_deal_registration_workflow,
 	grant_role_permissions,
 )
+from opportunity_crm.setup.notifications import NOTIFICATIONS
 from opportunity_crm.tests.factories import convert, make_lead, make_sales_partner
 from opportunity_crm.tests.test_deadlocks import delete_leads
 
@@ -200,6 +201,9 @@ class TestInstall(FrappeTestCase):
 			self.assertTrue(frappe.db.exists("User", partner_user))
 			self.assertFalse(frappe.db.exists("User Permission", {"user": partner_user}))
 			self.assertEqual(set(custom_field_rows().values()), {0})
+			self.assertFalse(
+				frappe.get_all("Notification", {"name": ("in", [n["name"] for n in NOTIFICATIONS])})
+			)
 		finally:
 			frappe.db.rollback()
 			frappe.clear_cache()
