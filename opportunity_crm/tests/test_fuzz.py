@@ -258,10 +258,11 @@ class TestFuzz(FrappeTestCase):
 			)
 		)
 		assume(omitted or extras)
-		# the given arguments are strings, which every annotation here accepts: Frappe checks the types
-		# before the method runs (a wrong one is its FrappeTypeError: test_rest_contract), the app the names
+		# the given arguments are of their annotation's type (text, or a boolean for a bool): Frappe checks
+		# the types before the method runs (a wrong one is its FrappeTypeError: test_rest_contract), the app
+		# the names
 		payload = {
-			p.name: data.draw(st.text(max_size=20))
+			p.name: data.draw(st.booleans() if p.annotation is bool else st.text(max_size=20))
 			for p in parameters
 			if p.name not in omitted and (p.name in required or data.draw(st.booleans()))
 		}
