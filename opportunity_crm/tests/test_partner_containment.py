@@ -513,6 +513,16 @@ class TestPartnerContainment(FrappeTestCase):
 				self.assertFalse([value for value in self.internal if value in response.text])
 		docinfo = response.json()["docinfo"]
 		self.assertEqual(docinfo["versions"], [])
+		# nor do its print view, its list row and its own REST read
+		for response in (
+			self.get(user, "/printview", doctype=DOCTYPE, name=self.a_approved),
+			self.get(user, f"/api/resource/{DOCTYPE}/{self.a_approved}"),
+			self.get(user, f"/api/resource/{DOCTYPE}", fields=["*"], filters={"name": self.a_approved}),
+		):
+			with self.subTest(url=response.url):
+				self.assertEqual(response.status_code, 200, response.text[:300])
+				self.assertIn(self.a_approved, response.text)
+				self.assertFalse([value for value in self.internal if value in response.text])
 		# the partner is told the decision, its Opportunity and the protection
 		opportunity = self.own[a]["opportunity"]
 		self.assertTrue(any(opportunity in (row["content"] or "") for row in docinfo["info_logs"]))
