@@ -99,12 +99,16 @@ def sales_person_condition(restrictions) -> str:
 	an `exists` on Sales Team takes over.
 
 	Kept against a subquery the optimizer could use as a semi-join (issue 17), because it is faster where
-	it applies. Measured at 1M Opportunities (benchmarks/access_condition.py, the two tables alone, 2 busy
-	cores): for a salesperson, the named form counts in 1.5 s where `name in (select … from (own union
-	team))` takes 2.9 s (a primary-key look-up per allowed Opportunity), `exists` 8.1 s and `or name in
-	(select …)` 7.3 s (both read every Opportunity); a list's first page and a report sum rank the same.
-	Naming only the memberships outside the user's own Opportunities (their own team rows are matched by
-	`sales_person` already) keeps a team lead of 10 Sales Persons under the limit too."""
+	it applies. Measured at 1M Opportunities (benchmarks/access_condition.py: the two tables alone, median
+	of 3, on 2 cores shared with a load of about 10, so the ratios count, not the seconds): a salesperson's
+	count takes 1.5 s named, 3.7 s as `name in (select … from (own union team) …)` (a primary-key look-up
+	per allowed Opportunity), 7.6 s as `… or name in (select …)` and 9.5 s as `exists` (both read every
+	Opportunity); the first page of a list and a report sum rank the same. A team lead of 10 Sales Persons
+	(330,000 Opportunities, 33,000 memberships) counts in 2.1 s named, 26 s with `exists` (where naming
+	every membership sent them, past the limit) and 127 s as the semi-join: naming only the memberships on
+	other Sales Persons' Opportunities (their own are matched by `sales_person` already) keeps such users
+	under the limit. It costs a salesperson a little: naming every membership counted in 1.0 s (a look-up
+	without the join to Opportunity)."""
 	persons = sql_list(restrictions.sales_persons)
 	own = f"`tabOpportunity`.`sales_person` in ({persons})"
 	if restrictions.team_opportunities is None:
