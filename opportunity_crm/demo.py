@@ -284,10 +284,13 @@ class Story:
 
 	@contextmanager
 	def dated(self, day):
-		"""Run a step of the story on `day`: what the app stamped with now goes back to that day."""
+		"""Run a step of the story on `day`: what the app stamped with now goes back to that day (today's
+		steps keep their time: a stamp later today would be in the future)."""
 		self.day = day
 		last = frappe.db.sql("select ifnull(max(name), 0) from `tabOpportunity Movement`")[0][0]
 		yield
+		if day == self.today:
+			return
 		self.minute += 1
 		stamp = f"{day} {8 + self.minute // 60 % 10:02d}:{self.minute % 60:02d}:00"
 		frappe.db.sql(
@@ -295,9 +298,10 @@ class Story:
 			modified = %(stamp)s where name > %(last)s""",
 			{"stamp": stamp, "last": last},
 		)
-		self.stamp = stamp
 
 	def backdate(self, doctype: str, name: str) -> None:
+		if self.day == self.today:
+			return
 		frappe.db.sql(
 			f"update `tab{doctype}` set creation = %(stamp)s, modified = %(stamp)s where name = %(name)s",
 			{"stamp": f"{self.day} 08:00:00", "name": name},
