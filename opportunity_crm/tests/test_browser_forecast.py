@@ -282,10 +282,20 @@ class TestBrowserForecast(FrappeTestCase):
 		self.assertLessEqual({team, a, b}, set(rows))
 		self.assertEqual(rows[a]["indent"], rows[team]["indent"] + 1)
 		for field in rows[team]:
-			if "__" in field:
+			if "__" in field and not field.startswith("gap__"):
 				self.assertAlmostEqual(
 					rows[team][field], rows[a][field] + rows[b][field], places=2, msg=field
 				)
+		# the gap only against a target: the team's from its own sums; none for b, who has no target
+		for field in (f for f in rows[team] if f.startswith("gap__")):
+			period = field.removeprefix("gap__")
+			target = rows[team][f"target__{period}"]
+			if target:
+				expected = target - rows[team][f"achieved__{period}"] - rows[team][f"commit_amount__{period}"]
+				self.assertAlmostEqual(rows[team][field], expected, places=2, msg=field)
+			else:
+				self.assertIsNone(rows[team][field], field)
+			self.assertIsNone(rows[b][field], field)
 		commit = {
 			(a, m1): 500_000,  # O3, Commit by hand (its stage says Best Case)
 			(a, m2): 600_000,  # 60 % of O1 (pushed to next month)
