@@ -42,6 +42,8 @@ frappe.query_reports["Opportunity Data Health"] = {
 	},
 
 	onload(report) {
+		// the app's workspace, not the module of the report's doctype (Opportunity: CRM)
+		frappe.breadcrumbs.add("Opportunity CRM");
 		report.page.wrapper
 			.off("click.ocrm_data_health")
 			.on("click.ocrm_data_health", ".ocrm-data-health-action", (event) => {

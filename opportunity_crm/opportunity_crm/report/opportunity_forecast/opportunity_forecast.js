@@ -73,6 +73,8 @@ frappe.query_reports["Opportunity Forecast"] = {
 	],
 
 	onload(report) {
+		// the app's workspace, not the module of the report's doctype (Opportunity: CRM)
+		frappe.breadcrumbs.add("Opportunity CRM");
 		// the snapshot dates that exist, newest first
 		frappe.call(`${FORECAST_METHOD}.get_snapshot_dates`).then(({ message }) => {
 			const filter = report.get_filter("compare_snapshot");

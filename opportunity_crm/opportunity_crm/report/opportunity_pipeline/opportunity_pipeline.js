@@ -9,6 +9,11 @@ const GROUP_FIELDS = {
 };
 
 frappe.query_reports["Opportunity Pipeline"] = {
+	onload() {
+		// the app's workspace, not the module of the report's doctype (Opportunity: CRM)
+		frappe.breadcrumbs.add("Opportunity CRM");
+	},
+
 	filters: [
 		{
 			fieldname: "company",

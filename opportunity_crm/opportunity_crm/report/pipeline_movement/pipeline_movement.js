@@ -14,6 +14,11 @@ const DRILLABLE = [
 ];
 
 frappe.query_reports["Pipeline Movement"] = {
+	onload() {
+		// the app's workspace, not the module of the report's doctype (Opportunity: CRM)
+		frappe.breadcrumbs.add("Opportunity CRM");
+	},
+
 	filters: [
 		{
 			fieldname: "company",
