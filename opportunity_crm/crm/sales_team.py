@@ -175,13 +175,12 @@ def require_sales_person_and_partner(doc) -> None:
 
 
 def required_fields() -> list[tuple[str, str]]:
-	"""[(fieldname, label)] of the Opportunity fields the settings require."""
+	"""[(fieldname, label)] of the Opportunity fields the settings require. From Frappe's document cache
+	(cleared when the settings are saved or set, and after a rollback): no statement on an insert or save
+	(benchmarks/save_cost.py; it was 2 per request)."""
+	settings = frappe.get_cached_doc("Opportunity CRM Settings")
 	fields = [("sales_person", "Sales Person"), ("sales_partner", "Sales Partner")]
-	return [
-		(fieldname, label)
-		for fieldname, label in fields
-		if frappe.db.get_single_value("Opportunity CRM Settings", f"require_{fieldname}")
-	]
+	return [(fieldname, label) for fieldname, label in fields if settings.get(f"require_{fieldname}")]
 
 
 # conversion -------------------------------------------------------------------------------------------
