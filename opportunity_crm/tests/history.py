@@ -280,7 +280,8 @@ def make_replied(opportunity: str) -> None:
 		"Opportunity",
 		opportunity,
 		"modified",
-		add_to_date(now_datetime(), days=-40),
+		# ERPNext's auto-close compares with the database's clock (SQL NOW()), not Python's
+		add_to_date(frappe.db.sql("select now()")[0][0], days=-40),
 		update_modified=False,
 	)
 
