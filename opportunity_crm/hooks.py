@@ -113,6 +113,7 @@ permission_query_conditions = {
 	"Opportunity": "opportunity_crm.permissions.opportunity_conditions",
 	"Quotation": "opportunity_crm.permissions.quotation_conditions",
 	"Sales Order": "opportunity_crm.permissions.sales_order_conditions",
+	"Customer": "opportunity_crm.permissions.customer_conditions",
 	"Opportunity Movement": "opportunity_crm.crm.movement.movement_conditions",
 	# a partner user reads its own partner's registrations, their Items and no Match
 	# (crm/partner_access.py)
@@ -138,6 +139,7 @@ has_permission = {
 	"Opportunity": "opportunity_crm.permissions.opportunity_has_permission",
 	"Quotation": "opportunity_crm.permissions.quotation_has_permission",
 	"Sales Order": "opportunity_crm.permissions.sales_order_has_permission",
+	"Customer": "opportunity_crm.permissions.customer_has_permission",
 	"Opportunity Movement": "opportunity_crm.crm.movement.movement_has_permission",
 }
 
@@ -167,8 +169,18 @@ jinja = {"methods": ["opportunity_crm.setup.notifications.partner_language"]}
 # bulk_summary.js, the summary dialog both bulk actions share, comes first
 doctype_list_js = {
 	"Lead": ["public/js/bulk_summary.js", "public/js/lead_list.js"],
-	"Opportunity": ["public/js/bulk_summary.js", "public/js/opportunity_list.js"],
+	"Opportunity": [
+		"public/js/bulk_summary.js",
+		"public/js/opportunity_list.js",
+		"public/js/row_level_note.js",
+	],
+	# a restricted salesperson's lists say they hold his deals only (permissions.add_to_boot)
+	"Customer": "public/js/row_level_note.js",
+	"Quotation": "public/js/row_level_note.js",
+	"Sales Order": "public/js/row_level_note.js",
 }
+
+extend_bootinfo = "opportunity_crm.permissions.add_to_boot"
 
 scheduler_events = {
 	"daily": ["opportunity_crm.crm.deal_expiry.expire_registrations"],

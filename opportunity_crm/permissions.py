@@ -1,10 +1,11 @@
-"""Row-level access to Opportunities (and their Quotations and Sales Orders), through Frappe's
+"""Row-level access to Opportunities (and their Customers, Quotations and Sales Orders), through Frappe's
 permission hooks, so that it holds on every path: form, list, report view, link search, REST, exports,
 `frappe.client`, reports and the app's own methods.
 
 - A user who is a Sales Person (Sales Person → Employee → User) sees and edits only Opportunities of their
   Sales Person or of one below it in the tree, as the Opportunity's Sales Person or as a member of its
-  Sales Team (split credit, overlay rows included).
+  Sales Team (split credit, overlay rows included), and only the Customers, Quotations and Sales Orders
+  of those Opportunities.
 - A user with a User Permission on Sales Partner sees only those partners' Opportunities, and the
   Quotations and Sales Orders of those Opportunities (or of those partners).
 - Sales Managers, System Managers and Administrator see everything; so does everyone while the switch in
@@ -83,6 +84,11 @@ def opportunity_conditions(user: str | None = None, doctype: str | None = None) 
 	restrictions = get_restrictions(user or frappe.session.user)
 	if not restrictions:
 		return ""
+	return restrictions_condition(restrictions)
+
+
+def restrictions_condition(restrictions) -> str:
+	"""The condition on `tabOpportunity` for a restricted user."""
 	conditions = []
 	if restrictions.sales_persons is not None:
 		conditions.append(sales_person_condition(restrictions))
@@ -165,7 +171,12 @@ def sales_order_conditions(user: str | None = None, doctype: str | None = None) 
 
 def partner_transaction_conditions(doctype: str, partner_field: str, user: str | None) -> str:
 	restrictions = get_restrictions(user or frappe.session.user)
-	if not restrictions or restrictions.sales_partners is None:
+	if not restrictions:
+		return ""
+	if restrictions.sales_persons is not None:
+		# a salesperson's: those of his Opportunities (the subquery holds a partner limit too)
+		return f"`tab{doctype}`.`opportunity` in ({allowed_opportunities_sql(restrictions)})"
+	if restrictions.sales_partners is None:
 		return ""
 	partners = restrictions.sales_partners
 	return (
@@ -251,7 +262,12 @@ def sales_order_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 
 def partner_transaction_has_permission(doc, partner_field: str, user: str | None) -> bool:
 	restrictions = get_restrictions(user or frappe.session.user)
-	if not restrictions or restrictions.sales_partners is None:
+	if not restrictions:
+		return NO_OBJECTION
+	if restrictions.sales_persons is not None:
+		# a new one is checked again on save, once its Opportunity is filled in (order_rules, rules)
+		return bool(doc.is_new()) or opportunity_name_is_allowed(doc.get("opportunity"), restrictions)
+	if restrictions.sales_partners is None:
 		return NO_OBJECTION
 	if doc.get(partner_field) in restrictions.sales_partners:
 		return NO_OBJECTION
@@ -260,6 +276,49 @@ def partner_transaction_has_permission(doc, partner_field: str, user: str | None
 		opportunity
 		and frappe.db.get_value("Opportunity", opportunity, "sales_partner") in restrictions.sales_partners
 	)
+
+
+# the documents of an Opportunity: what a salesperson sees of them follows the Opportunity -------------
+# A restricted Sales Person sees the Customers, Quotations and Sales Orders of the Opportunities he may
+# see and no others: the Opportunity's condition as a subquery. A user limited to Sales Partners only keeps
+# the partner rule (partner_transaction_conditions; Customers: Frappe's User Permissions).
+
+
+def allowed_opportunities_sql(restrictions, column: str = "name") -> str:
+	"""`select <column> from tabOpportunity where <the user's Opportunity condition>`."""
+	return f"select `tabOpportunity`.`{column}` from `tabOpportunity` where {restrictions_condition(restrictions)}"
+
+
+def opportunity_name_is_allowed(opportunity: str | None, restrictions) -> bool:
+	if not opportunity:
+		return False
+	values = frappe.db.get_value(
+		"Opportunity", opportunity, ["name", "sales_person", "sales_partner"], as_dict=True
+	)
+	return bool(values) and opportunity_is_allowed(values, restrictions)
+
+
+def customer_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	restrictions = get_restrictions(user or frappe.session.user)
+	if not restrictions or restrictions.sales_persons is None:
+		return ""
+	return f"`tabCustomer`.`name` in ({allowed_opportunities_sql(restrictions, 'customer')})"
+
+
+def customer_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
+	restrictions = get_restrictions(user or frappe.session.user)
+	if not restrictions or restrictions.sales_persons is None or doc.is_new():
+		return NO_OBJECTION
+	return opportunity_name_is_allowed(
+		frappe.db.get_value("Opportunity", {"customer": doc.name}), restrictions
+	)
+
+
+def add_to_boot(bootinfo) -> None:
+	"""`extend_bootinfo`: the Sales Persons whose deals row-level access limits the user to (the lists of
+	Opportunities, Customers, Quotations and Sales Orders say so: public/js/row_level_note.js), or None."""
+	restrictions = get_restrictions(frappe.session.user)
+	bootinfo.opportunity_crm_own_deals = (restrictions.sales_persons if restrictions else None) or None
 
 
 # on save: a restricted user keeps what they save within what they may see ---------------------------

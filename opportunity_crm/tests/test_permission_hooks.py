@@ -23,6 +23,7 @@ HOOKS = {
 	"Opportunity": "opportunity_crm.permissions.opportunity_has_permission",
 	"Quotation": "opportunity_crm.permissions.quotation_has_permission",
 	"Sales Order": "opportunity_crm.permissions.sales_order_has_permission",
+	"Customer": "opportunity_crm.permissions.customer_has_permission",
 }
 
 
@@ -72,6 +73,7 @@ class TestPermissionHooks(FrappeTestCase):
 				"Opportunity": frappe.get_doc("Opportunity", opportunity),
 				"Quotation": frappe.get_doc("Quotation", quotation.name),
 				"Sales Order": frappe.get_doc("Sales Order", sales_order.name),
+				"Customer": frappe.get_doc("Customer", customer),
 			}
 
 		cls.own = records(own_person, own_partner)  # the salesperson's and the partner user's
@@ -104,15 +106,18 @@ class TestPermissionHooks(FrappeTestCase):
 		for user in (self.manager, self.sales_user):
 			self.assertAnswers(user, self.everything())
 
-	def test_salesperson_is_denied_other_teams_opportunities_only(self):
+	def test_salesperson_is_denied_other_teams_opportunities_and_their_documents(self):
 		expected = self.everything()
-		expected["other", "Opportunity"] = False
+		for doctype in HOOKS:
+			expected["other", doctype] = False
 		self.assertAnswers(self.salesperson_user, expected)
 
 	def test_partner_user_is_denied_other_partners_records(self):
 		expected = self.everything()
 		for doctype in HOOKS:
 			expected["other", doctype] = False
+		# a partner user's Customers: Frappe's User Permissions decide, not the app's hook
+		expected["other", "Customer"] = True
 		# an empty new Quotation / Sales Order, with neither a partner of theirs nor an Opportunity of one:
 		# denied (a new Opportunity is checked on save instead); but see the next test
 		expected["new", "Quotation"] = expected["new", "Sales Order"] = False
