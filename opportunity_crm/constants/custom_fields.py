@@ -143,19 +143,34 @@ CUSTOM_FIELDS = {
 			"description": "Split credit: revenue rows add up to 100 %; overlay rows do not count toward it. "
 			"The Sales Person is one of the revenue rows. Goes to the Customer and the Sales Order.",
 		},
-		# what the Sales Partner knows: the only fields a partner user may change (partner portal)
+		# what the Sales Partner knows: the only fields a partner user may change (partner portal); in a
+		# collapsed section of their own at the end of the Details tab (two text areas in the Sales Person's
+		# column dominated it), shown when the deal has a partner
+		{
+			"fieldname": "partner_section",
+			"label": "From the Sales Partner",
+			"fieldtype": "Section Break",
+			"insert_after": "forecast_category_overridden",
+			"collapsible": 1,
+			"depends_on": "eval:doc.sales_partner",
+		},
 		{
 			"fieldname": "partner_next_step",
 			"label": "Partner's Next Step",
 			"fieldtype": "Small Text",
-			"insert_after": "sales_team",
+			"insert_after": "partner_section",
 			"description": "Set by the Sales Partner in the partner portal.",
+		},
+		{
+			"fieldname": "partner_column",
+			"fieldtype": "Column Break",
+			"insert_after": "partner_next_step",
 		},
 		{
 			"fieldname": "partner_notes",
 			"label": "Partner's Notes",
 			"fieldtype": "Text",
-			"insert_after": "partner_next_step",
+			"insert_after": "partner_column",
 			"description": "Set by the Sales Partner in the partner portal.",
 		},
 	],

@@ -33,6 +33,7 @@ def after_install():
 	backfill_keys()
 	set_default_registration_days()
 	create_notifications()
+	ship_opportunity_list_columns()
 	# New installs start with row-level access on; a site that upgrades gets the settings doctype with
 	# the switch off (its default), so nobody loses access by surprise.
 	frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)
@@ -43,10 +44,11 @@ def before_uninstall():
 	setters, the rules given to roles, the partner users' User Permissions, the Workflow and the roles, the
 	partner channel's Notifications."""
 	from opportunity_crm.crm.partner_users import remove_partner_user_permissions
-	from opportunity_crm.setup import role_permissions, workflow
+	from opportunity_crm.setup import list_view, role_permissions, workflow
 	from opportunity_crm.setup.notifications import delete_notifications
 
 	delete_custom_fields()
+	list_view.remove()
 	role_permissions.revoke()
 	remove_partner_user_permissions()
 	workflow.remove()
@@ -409,6 +411,27 @@ def before_tests():
 	erpnext_before_tests()
 	ensure_partner_user_role()
 	ensure_deal_registration_workflow()
+	ensure_test_outgoing_email_account()
+
+
+def ensure_test_outgoing_email_account() -> None:
+	"""A default outgoing Email Account for the suite, whatever order its modules run in: the partner
+	channel's mails are queued in tests (Frappe sends nothing there), and without an account Frappe v16's
+	stand-in sender has no address and fails."""
+	if frappe.db.exists("Email Account", {"default_outgoing": 1}):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Email Account",
+			"email_account_name": "Opportunity CRM Tests Outgoing",
+			"email_id": "opportunity-crm-tests@example.com",
+			"enable_outgoing": 1,
+			"default_outgoing": 1,
+			"smtp_server": "localhost",
+			"no_smtp_authentication": 1,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
 
 
 def ensure_deal_registration_workflow() -> None:
@@ -431,3 +454,11 @@ def grant_role_permissions() -> None:
 	from opportunity_crm.setup import role_permissions
 
 	role_permissions.grant()
+
+
+def ship_opportunity_list_columns() -> None:
+	"""The Opportunity list's columns (Sales Partner, Sales Person, Weighted Amount), where the site has no
+	List View Settings of its own (`setup.list_view`); install and the patch ship_opportunity_list_columns."""
+	from opportunity_crm.setup import list_view
+
+	list_view.ship()

@@ -12,6 +12,7 @@ channel's flows need, and read on Workflow to the roles that act on the Deal Reg
   changes them (write on Address and Contact, `crm/party_links.py`);
 - follow the channel: the partners, their Leads and Opportunities in lists and report views (read,
   report);
+- a Sales User (a salesperson) opens the Opportunity Pipeline, grouped by Sales Stage: read on Sales Stage;
 - Frappe v16's form reads `Workflow.enable_action_confirmation` (`frappe.client.get_value`) before it
   applies any Workflow action: without read on Workflow the Actions menu does nothing.
 
@@ -31,6 +32,7 @@ from frappe.permissions import setup_custom_perms
 from opportunity_crm.setup.workflow import CHANNEL_MANAGER, ROLES
 
 SALES_MANAGER = "Sales Manager"
+SALES_USER = "Sales User"
 
 # doctype → role → the rights given at permission level 0
 GRANTS = {
@@ -41,14 +43,20 @@ GRANTS = {
 	"Lead": {CHANNEL_MANAGER: ("read", "create", "report")},
 	"Opportunity": {CHANNEL_MANAGER: ("read", "write", "create", "report")},
 	"Workflow": {CHANNEL_MANAGER: ("read",), SALES_MANAGER: ("read",)},
+	# the Opportunity Pipeline's default grouping (by Sales Stage) links each row to its stage: Frappe's
+	# report runner then needs read on Sales Stage, which ERPNext gives only to the Sales Manager
+	"Sales Stage": {SALES_USER: ("read",)},
 }
 
 RULE_KEYS = ("role", "permlevel", "if_owner", *RIGHTS)
 
 
-def grant() -> None:
-	"""A Custom DocPerm for each (doctype, role) of GRANTS that has no rule at level 0 yet."""
+def grant(doctypes: tuple | None = None) -> None:
+	"""A Custom DocPerm for each (doctype, role) of GRANTS (of `doctypes`, default all) that has no rule at
+	level 0 yet."""
 	for doctype, roles in GRANTS.items():
+		if doctypes and doctype not in doctypes:
+			continue
 		for role, rights in roles.items():
 			if rule(doctype, role):
 				continue  # the site's rule (or the standard one copied), as it is
