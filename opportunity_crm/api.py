@@ -249,13 +249,15 @@ def invite_partner_user(
 ) -> dict:
 	"""Make a Contact of the partner (or a new one: email, first_name, last_name) a partner user: a
 	Website User with the role "Partner User", the Contact linked to the partner, a User Permission on
-	the partner, and Frappe's welcome mail (Sales Partner ▸ Invite Partner User). Returns {"user",
-	"contact", "created"}; a second call changes nothing. The e-mail of a desk user, another partner's
+	the partner, and Frappe's welcome mail (Sales Partner ▸ Invite Partner User; write on the Sales Partner,
+	or a Sales Manager or Channel Manager). Returns {"user", "contact", "created", "mail_sent"}, and
+	"password_link" (a one-time link to set the password, to hand over) when a new user's mail could not go
+	(no outgoing Email Account); a second call changes nothing. The e-mail of a desk user, another partner's
 	user or a Customer's or Supplier's person is refused (417, `InviteConfirmationError`, saying who it
 	is) unless `confirm` is 1."""
 	from opportunity_crm.crm import partner_users
 
-	require_record("Sales Partner", sales_partner, "sales_partner", "write")
+	partner_users.require_inviter(sales_partner)
 	if contact:
 		require_record("Contact", contact, "contact", "read")
 	return partner_users.invite(sales_partner, contact, email, first_name, last_name, confirm)

@@ -24,6 +24,10 @@ from opportunity_crm.exceptions import InvalidArgumentError, InviteConfirmationE
 
 ROLE = "Partner User"
 PORTAL_HOME = "/partner"
+# who may invite a partner's people besides those who may edit the Sales Partner: ERPNext leaves the Sales
+# Partner read-only to a Sales Manager (its master is the Sales Master Manager's), yet onboarding a partner
+# is a sales manager's or channel manager's job
+INVITER_ROLES = ("Sales Manager", "Channel Manager")
 
 
 def ensure_role() -> None:
@@ -48,6 +52,24 @@ def partner_of(user: str | None = None) -> str | None:
 		)
 	)
 	return partners.pop() if len(partners) == 1 else None
+
+
+def require_inviter(sales_partner: str) -> None:
+	"""The session's user may invite the people of `sales_partner`: write on it, or read on it and one of
+	INVITER_ROLES (sales_partner.js shows the Invite button on the same rule). 403 otherwise."""
+	from opportunity_crm.crm.checks import require_record
+
+	require_record("Sales Partner", sales_partner, "sales_partner", "read")
+	if set(INVITER_ROLES) & set(frappe.get_roles()) or frappe.has_permission(
+		"Sales Partner", "write", sales_partner
+	):
+		return
+	frappe.throw(
+		_(
+			"sales_partner: inviting the people of Sales Partner {0} needs write on it, or the role Sales Manager or Channel Manager."
+		).format(frappe.bold(sales_partner)),
+		frappe.PermissionError,
+	)
 
 
 def invite(
@@ -115,13 +137,18 @@ def invite(
 		{"user": user, "allow": "Sales Partner", "for_value": sales_partner, "apply_to_all_doctypes": 1},
 	):
 		add_user_permission("Sales Partner", sales_partner, user, ignore_permissions=True)
-	mail_sent = created and send_welcome_mail(user)
-	return {"user": user, "contact": contact_doc.name, "created": created, "mail_sent": mail_sent}
+	result = {"user": user, "contact": contact_doc.name, "created": created, "mail_sent": False}
+	if created:
+		result["mail_sent"] = send_welcome_mail(user)
+		if not result["mail_sent"]:
+			result["password_link"] = password_link(user)
+	return result
 
 
 def send_welcome_mail(user: str) -> bool:
-	"""Frappe's welcome mail (a link to set the password), as the User form sends it; without an outgoing
-	Email Account the user is still made and the inviter is told, as Frappe does."""
+	"""Frappe's welcome mail (a link to set the password), as the User form sends it. False without an
+	outgoing Email Account: the user is still made, and Frappe's own message about the missing account is
+	taken back (the inviter gets one message, with the link to hand over: `password_link`)."""
 	doc = frappe.get_doc("User", user)
 	# queued, not sent inside the request: the inviter does not wait on the mail server, and a mail
 	# server that is down does not undo the invitation (Frappe's scheduler sends the Email Queue)
@@ -131,10 +158,14 @@ def send_welcome_mail(user: str) -> bool:
 		return True
 	except frappe.OutgoingEmailError:
 		frappe.clear_last_message()
-		frappe.msgprint(
-			_("Please setup default outgoing Email Account from Settings > Email Account"), alert=True
-		)
 		return False
+
+
+def password_link(user: str) -> str:
+	"""A one-time link for `user` to set a password (Frappe's reset key, the same the welcome mail holds;
+	it expires as System Settings ▸ reset_password_link_expiry_duration says), for the inviter to hand
+	over when no mail can go."""
+	return frappe.get_doc("User", user).reset_password(send_email=False)
 
 
 def ensure_user(email: str, sales_partner: str, person, confirm: bool = False) -> tuple[str, bool]:

@@ -3,6 +3,7 @@ user. Refused with who it is, leaving nothing changed; done only when the channe
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils.data import sha256_hash
 
 from opportunity_crm import api
 from opportunity_crm.crm.partner_users import ROLE, invite, partner_of
@@ -149,3 +150,45 @@ class TestPartnerInvites(FrappeTestCase):
 
 		self.assertEqual(invite(self.partner, email=email, first_name="Tono")["user"], email)
 		self.assertEqual(partner_of(email), self.partner)
+
+	# who invites, and without mail ---------------------------------------------------------------------
+
+	def test_a_sales_manager_invites_without_write_on_the_sales_partner(self):
+		manager = make_user("Sales Manager")
+		# ERPNext leaves the Sales Partner read-only to a Sales Manager
+		self.assertFalse(frappe.has_permission("Sales Partner", "write", self.partner, user=manager))
+		frappe.set_user(manager)
+		email = f"dewi-{frappe.generate_hash(length=8)}@mitra.co.id"
+		result = api.invite_partner_user(self.partner, email=email, first_name="Dewi")
+		frappe.set_user("Administrator")
+		self.assertEqual(partner_of(result["user"]), self.partner)
+
+	def test_a_sales_user_may_not_invite(self):
+		frappe.set_user(make_user("Sales User"))
+		email = f"eko-{frappe.generate_hash(length=8)}@mitra.co.id"
+		with self.assertRaises(frappe.PermissionError):
+			api.invite_partner_user(self.partner, email=email, first_name="Eko")
+		frappe.set_user("Administrator")
+		self.assertFalse(frappe.db.exists("User", email))
+
+	def test_without_outgoing_mail_the_inviter_gets_one_set_password_link(self):
+		# no default outgoing Email Account (in the test's transaction, rolled back)
+		frappe.db.set_value("Email Account", {"default_outgoing": 1}, "default_outgoing", 0)
+		# Frappe caches the account per request, and makes a dummy one while mails are muted
+		frappe.local.outgoing_email_account = {}
+		muted, frappe.flags.mute_emails = frappe.flags.mute_emails, False
+		self.addCleanup(setattr, frappe.flags, "mute_emails", muted)
+		self.addCleanup(setattr, frappe.local, "outgoing_email_account", {})
+		frappe.clear_messages()
+		email = f"sari-{frappe.generate_hash(length=8)}@mitra.co.id"
+		result = invite(self.partner, email=email, first_name="Sari")
+		self.assertFalse(result["mail_sent"])
+		link = result["password_link"]
+		self.assertIn("/update-password?key=", link)
+		# the link's key is the user's reset key: the partner sets a password with it
+		key = link.split("key=", 1)[1]
+		self.assertEqual(frappe.db.get_value("User", result["user"], "reset_password_key"), sha256_hash(key))
+		# and nothing else is said: no "Please setup default outgoing Email Account" beside it
+		self.assertEqual(frappe.message_log, [])
+		# a second invitation of the same person makes no new link
+		self.assertNotIn("password_link", invite(self.partner, email=email, first_name="Sari"))

@@ -2,7 +2,10 @@
 // this partner; opportunity_crm.api.invite_partner_user).
 frappe.ui.form.on("Sales Partner", {
 	refresh(frm) {
-		if (frm.is_new() || !frm.has_perm("write")) return;
+		// who may invite: write on the Sales Partner, or a Sales Manager / Channel Manager (the same rule as
+		// the server's, partner_users.may_invite)
+		const may_invite = frm.has_perm("write") || frappe.user.has_role(["Sales Manager", "Channel Manager"]);
+		if (frm.is_new() || !may_invite) return;
 		frm.add_custom_button(__("Invite Partner User"), () => invite_partner_user(frm));
 	},
 });
@@ -64,13 +67,32 @@ function send_invite(frm, dialog, args) {
 		callback(r) {
 			dialog.hide();
 			const result = r.message;
-			frappe.show_alert({
-				message: result.created
-					? __("{0} is invited: the welcome e-mail is on its way.", [result.user])
-					: __("{0} is a partner user of {1}.", [result.user, frm.doc.name]),
-				indicator: "green",
-			});
+			if (result.password_link) {
+				// no outgoing Email Account: one message, and the link the inviter hands over
+				show_password_link(result);
+			} else {
+				frappe.show_alert({
+					message: result.created
+						? __("{0} is invited: the welcome e-mail is on its way.", [result.user])
+						: __("{0} is a partner user of {1}.", [result.user, frm.doc.name]),
+					indicator: "green",
+				});
+			}
 			frm.reload_doc();
 		},
+	});
+}
+
+function show_password_link(result) {
+	const link = frappe.utils.escape_html(result.password_link);
+	frappe.msgprint({
+		title: __("Hand over the password link"),
+		indicator: "orange",
+		message:
+			__(
+				"{0} is invited. This site has no outgoing Email Account, so no e-mail was sent: give {0} this one-time link to set a password (it works once).",
+				[frappe.utils.escape_html(result.user)]
+			) +
+			`<p class="mt-3"><input class="form-control ocrm-password-link" readonly value="${link}"></p>`,
 	});
 }
