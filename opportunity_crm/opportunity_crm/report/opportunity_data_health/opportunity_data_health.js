@@ -7,6 +7,8 @@ const DATA_HEALTH_ACTIONS = {
 	link_party_addresses_and_contacts: "opportunity",
 };
 
+const WRAPPED_COLUMNS = ["details", "resolution"];
+
 frappe.query_reports["Opportunity Data Health"] = {
 	filters: [
 		{
@@ -31,7 +33,16 @@ frappe.query_reports["Opportunity Data Health"] = {
 		},
 	],
 
+	// rows of three lines: the details and the resolution are sentences, wrapped instead of cut off
+	get_datatable_options(options) {
+		return { ...options, cellHeight: 66 };
+	},
+
 	formatter(value, row, column, data, default_formatter) {
+		if (WRAPPED_COLUMNS.includes(column.fieldname) && data) {
+			return `<div class="ocrm-wrapped" title="${frappe.utils.escape_html(value || "")}"
+				style="white-space: normal; line-height: 1.35">${default_formatter(value, row, column, data)}</div>`;
+		}
 		if (column.fieldname !== "action" || !data || !data.action_method) {
 			return default_formatter(value, row, column, data);
 		}

@@ -34,10 +34,11 @@ def get_columns() -> list[dict]:
 		},
 		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 80},
 		{"fieldname": "company", "label": _("Company"), "fieldtype": "Data", "width": 120},
-		{"fieldname": "related", "label": _("Related Records"), "fieldtype": "Data", "width": 220},
-		{"fieldname": "details", "label": _("Details"), "fieldtype": "Data", "width": 260},
-		{"fieldname": "resolution", "label": _("Resolution"), "fieldtype": "Data", "width": 300},
-		{"fieldname": "action", "label": _("Action"), "fieldtype": "Data", "width": 250},
+		{"fieldname": "related", "label": _("Related Records"), "fieldtype": "Data", "width": 200},
+		# the two sentences wrap over the row's three lines (the report's JS), in columns wide enough for them
+		{"fieldname": "details", "label": _("Details"), "fieldtype": "Data", "width": 280},
+		{"fieldname": "resolution", "label": _("Resolution"), "fieldtype": "Data", "width": 420},
+		{"fieldname": "action", "label": _("Action"), "fieldtype": "Data", "width": 230},
 	]
 
 
