@@ -39,10 +39,16 @@ def atomic():
 	"""
 	savepoint = "opportunity_crm_" + frappe.generate_hash(length=10)
 	frappe.db.savepoint(savepoint)
+	writes_before = frappe.db.transaction_writes
 	try:
 		yield
 	except BaseException as error:
 		undo(savepoint, error)
+		if not transaction_lost(error):
+			# Frappe zeroes its count of the transaction's writes on any statement that starts with
+			# "rollback", savepoints included; the writes made before the savepoint are still pending, and
+			# `run_retrying` reads the count to know whether a call owns its transaction
+			frappe.db.transaction_writes = writes_before
 		raise
 	else:
 		frappe.db.release_savepoint(savepoint)
