@@ -19,18 +19,23 @@ def search_link(
 	searchfield: str | None = None,
 	reference_doctype: str | None = None,
 	ignore_user_permissions: bool = False,
+	**kwargs,
 ):
 	"""Frappe's link search; a partner session's search keeps its permissions (no
-	`ignore_user_permissions`, which would skip every permission check)."""
-	return frappe_search_link(
-		doctype,
-		txt,
+	`ignore_user_permissions`, which would skip every permission check). `kwargs`: what a newer Frappe
+	adds (v16's desk sends `link_fieldname`), passed on as it came."""
+	# frappe.call passes on only what Frappe's own method takes (the request's `cmd` is among the kwargs)
+	return frappe.call(
+		frappe_search_link,
+		doctype=doctype,
+		txt=txt,
 		query=query,
 		filters=filters,
 		page_length=page_length,
 		searchfield=searchfield,
 		reference_doctype=reference_doctype,
 		ignore_user_permissions=search_flags(ignore_user_permissions),
+		**kwargs,
 	)
 
 
@@ -47,11 +52,13 @@ def search_widget(
 	as_dict: bool = False,
 	reference_doctype: str | None = None,
 	ignore_user_permissions: bool = False,
+	**kwargs,
 ):
-	"""Frappe's search box, with the same rule as `search_link`."""
-	return frappe_search_widget(
-		doctype,
-		txt,
+	"""Frappe's search box, with the same rule as `search_link` (and its `kwargs`)."""
+	return frappe.call(
+		frappe_search_widget,
+		doctype=doctype,
+		txt=txt,
 		query=query,
 		searchfield=searchfield,
 		start=start,
@@ -61,6 +68,7 @@ def search_widget(
 		as_dict=as_dict,
 		reference_doctype=reference_doctype,
 		ignore_user_permissions=search_flags(ignore_user_permissions),
+		**kwargs,
 	)
 
 
