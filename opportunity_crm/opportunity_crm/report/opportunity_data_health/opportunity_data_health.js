@@ -7,7 +7,7 @@ const DATA_HEALTH_ACTIONS = {
 	link_party_addresses_and_contacts: "opportunity",
 };
 
-const WRAPPED_COLUMNS = ["details", "resolution"];
+const WRAPPED_COLUMNS = ["problem", "details", "resolution"];
 
 frappe.query_reports["Opportunity Data Health"] = {
 	filters: [
@@ -33,9 +33,9 @@ frappe.query_reports["Opportunity Data Health"] = {
 		},
 	],
 
-	// rows of three lines: the details and the resolution are sentences, wrapped instead of cut off
+	// rows of four lines: the problem, the details and the resolution wrap instead of being cut off
 	get_datatable_options(options) {
-		return { ...options, cellHeight: 66 };
+		return { ...options, cellHeight: 84 };
 	},
 
 	formatter(value, row, column, data, default_formatter) {

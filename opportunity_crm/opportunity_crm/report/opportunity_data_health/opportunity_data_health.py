@@ -21,7 +21,7 @@ def execute(filters=None):
 
 def get_columns() -> list[dict]:
 	return [
-		{"fieldname": "problem", "label": _("Problem"), "fieldtype": "Data", "width": 190},
+		{"fieldname": "problem", "label": _("Problem"), "fieldtype": "Data", "width": 150},
 		# Data, not Link DocType: the record's doctype, read by the Dynamic Link column (a Link column would
 		# make Frappe filter the rows by the user's access to DocType records)
 		{"fieldname": "record_doctype", "label": _("Record Type"), "fieldtype": "Data", "hidden": 1},
@@ -30,15 +30,15 @@ def get_columns() -> list[dict]:
 			"label": _("Record"),
 			"fieldtype": "Dynamic Link",
 			"options": "record_doctype",
-			"width": 170,
+			"width": 140,
 		},
-		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 80},
-		{"fieldname": "company", "label": _("Company"), "fieldtype": "Data", "width": 120},
-		{"fieldname": "related", "label": _("Related Records"), "fieldtype": "Data", "width": 200},
-		# the two sentences wrap over the row's three lines (the report's JS), in columns wide enough for them
-		{"fieldname": "details", "label": _("Details"), "fieldtype": "Data", "width": 280},
-		{"fieldname": "resolution", "label": _("Resolution"), "fieldtype": "Data", "width": 420},
-		{"fieldname": "action", "label": _("Action"), "fieldtype": "Data", "width": 230},
+		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 70},
+		{"fieldname": "company", "label": _("Company"), "fieldtype": "Data", "width": 90},
+		{"fieldname": "related", "label": _("Related Records"), "fieldtype": "Data", "width": 140},
+		# every column within a 1440 px screen; the two sentences wrap over the row's four lines (the report's JS)
+		{"fieldname": "details", "label": _("Details"), "fieldtype": "Data", "width": 200},
+		{"fieldname": "resolution", "label": _("Resolution"), "fieldtype": "Data", "width": 300},
+		{"fieldname": "action", "label": _("Action"), "fieldtype": "Data", "width": 140},
 	]
 
 
