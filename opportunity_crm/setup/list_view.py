@@ -28,23 +28,30 @@ def shipped_fields() -> str:
 	return json.dumps([{"fieldname": fieldname, "label": label} for fieldname, label in COLUMNS])
 
 
+def has_total_fields() -> bool:
+	"""Frappe v15's List View Settings names its number of columns; v16's has no such field."""
+	return frappe.get_meta("List View Settings").has_field("total_fields")
+
+
 def ship() -> None:
 	"""The app's List View Settings for Opportunity, where the site has none."""
 	if frappe.db.exists("List View Settings", DOCTYPE):
 		return
 	doc = frappe.new_doc("List View Settings")
 	doc.name = DOCTYPE
-	doc.total_fields = TOTAL_FIELDS
+	if has_total_fields():
+		doc.total_fields = TOTAL_FIELDS
 	doc.fields = shipped_fields()
 	doc.insert(ignore_permissions=True)
 
 
 def remove() -> None:
 	"""Uninstall: the record, unless the site changed it since."""
-	values = frappe.db.get_value("List View Settings", DOCTYPE, ["fields", "total_fields"], as_dict=True)
+	fields = ["fields", "total_fields"] if has_total_fields() else ["fields"]
+	values = frappe.db.get_value("List View Settings", DOCTYPE, fields, as_dict=True)
 	if (
 		values
-		and values.total_fields == TOTAL_FIELDS
+		and values.get("total_fields", TOTAL_FIELDS) == TOTAL_FIELDS
 		and json.loads(values.fields or "[]") == json.loads(shipped_fields())
 	):
 		frappe.delete_doc("List View Settings", DOCTYPE, ignore_permissions=True, force=True)
