@@ -125,7 +125,7 @@ def generate(leads: int = 20, seed: int = 42, commit: bool = True) -> dict:
 		story.run()
 		channel = demo_channel.generate(rng, story)
 		story.snapshot(story.days[-1])  # today's, after the channel's deals
-		made = {**story.made, **channel}
+		made = {**story.made, **channel, "lead_names": story.lead_names}
 	finally:
 		frappe.flags.mute_emails = mute
 	if commit:
@@ -151,6 +151,7 @@ class Story:
 		self.steps: dict[int, list] = {week: [] for week in range(WEEKS + 1)}
 		self.plans: list[tuple] = []  # (week, lead, deal): what `plan` drew
 		self.won_today = 0
+		self.lead_names: list[str] = []  # the Leads made, in order
 		self.minute = 0
 		self.made = dict.fromkeys(
 			(
@@ -316,6 +317,7 @@ class Story:
 			}
 		).insert()
 		self.made["leads"] += 1
+		self.lead_names.append(lead.name)
 		for row in values["addresses"]:
 			address(lead.name, values["company_name"], row)
 		# ERPNext may have made the Lead's first Contact already (CRM Settings ▸ auto creation)
