@@ -15,6 +15,7 @@ from opportunity_crm.demo import WEEKS, Story, default_company, generate, quarte
 from opportunity_crm.opportunity_crm.report.opportunity_forecast import opportunity_forecast
 from opportunity_crm.opportunity_crm.report.opportunity_pipeline import opportunity_pipeline
 from opportunity_crm.opportunity_crm.report.pipeline_movement import pipeline_movement
+from opportunity_crm.tests.factories import convert, make_lead
 
 LEADS, SEED = 8, 7
 
@@ -252,11 +253,11 @@ class TestDemoData(FrappeTestCase):
 				forecast_commission, sum(flt(r.base_weighted_amount) for r in mine) * rate / 100, places=2
 			)
 
-		# the Lead shortcut's "Open", on the demo's Leads: the ones that have no Opportunity (v15: status Lead)
-		leads = self.made["lead_names"]
-		unconverted = [lead for lead in leads if not frappe.db.exists("Opportunity", {"lead": lead})]
-		self.assertTrue(unconverted)
-		self.assertEqual(shortcut_count("Lead", {"name": ("in", leads)}), len(unconverted))
+		# the Lead shortcut's "Open": Leads that have no Opportunity (v15 gives a new Lead the status Lead).
+		# On Leads of its own: a site's older Leads may keep the status of an Opportunity deleted since.
+		waiting, converted = make_lead(), make_lead()
+		convert(converted)
+		self.assertEqual(shortcut_count("Lead", {"name": ("in", [waiting, converted])}), 1)
 
 	def test_forecast_shows_a_gap_only_against_a_target_over_this_quarter_and_the_next(self):
 		start, end = opportunity_forecast.default_range(getdate("2026-12-06"))
