@@ -128,6 +128,10 @@ override_whitelisted_methods = {
 	"frappe.desk.search.search_link": "opportunity_crm.overrides.whitelisted_methods.search_link",
 	"frappe.desk.search.search_widget": "opportunity_crm.overrides.whitelisted_methods.search_widget",
 	"frappe.client.validate_link": "opportunity_crm.overrides.whitelisted_methods.validate_link",
+	# Frappe v16's link check (v15 has none of that name)
+	"frappe.client.validate_link_and_fetch": (
+		"opportunity_crm.overrides.whitelisted_methods.validate_link_and_fetch"
+	),
 	# Employee ▸ status Left disables the Sales Person past its events; through its document instead
 	"erpnext.setup.doctype.employee.employee.deactivate_sales_person": (
 		"opportunity_crm.overrides.sales_person.deactivate_sales_person"

@@ -3,6 +3,7 @@
 only a partner session (`crm.partner_access`) is treated differently, desk users get Frappe's answer."""
 
 import frappe
+from frappe import _
 from frappe.desk.search import search_link as frappe_search_link
 from frappe.desk.search import search_widget as frappe_search_widget
 
@@ -72,15 +73,48 @@ def search_widget(
 	)
 
 
+def frappes_method(name: str):
+	"""Frappe's own method `frappe.client.<name>`; one that this Frappe version does not have answers as
+	Frappe answers a method it cannot find (417), never as a server error. v15 has `validate_link`, v16
+	`validate_link_and_fetch` instead."""
+	import frappe.client
+
+	method = getattr(frappe.client, name, None)
+	if method is None:
+		frappe.throw(
+			_("Failed to get method for command {0} with {1}").format(f"frappe.client.{name}", "AttributeError")
+		)
+	return method
+
+
 @frappe.whitelist()
 def validate_link(doctype: str, docname: str, fields=None):
-	"""Frappe's link check; to a partner session, a document it may not read answers as one that does
+	"""Frappe v15's link check; to a partner session, a document it may not read answers as one that does
 	not exist (Frappe checks the doctype's permission, not the document's)."""
-	# Frappe v15's method: v16 has `validate_link_and_fetch` instead (and no route to this override), so the
-	# import is here, not at the top, where it would fail this module's import on v16
-	from frappe.client import validate_link as frappe_validate_link
-
+	frappe_validate_link = frappes_method("validate_link")
 	if not may_confirm_link(doctype, docname):
 		# what Frappe answers for a name that does not exist
 		return frappe._dict(name=None)
 	return frappe_validate_link(doctype, docname, fields=fields)
+
+
+@frappe.whitelist()
+def validate_link_and_fetch(
+	doctype: str,
+	docname: str,
+	fields_to_fetch: list[str] | str | None = None,
+	query: str | None = None,
+	filters: dict | list | str | None = None,
+	**search_args,
+):
+	"""Frappe v16's link check (it runs `search_widget`, which takes `ignore_user_permissions` from the
+	request): the same rules as `validate_link` and `search_link` for a partner session."""
+	frappe_validate_link_and_fetch = frappes_method("validate_link_and_fetch")
+	if not may_confirm_link(doctype, docname):
+		return {}  # what Frappe answers for a name that does not exist
+	search_args.pop("cmd", None)
+	if "ignore_user_permissions" in search_args:
+		search_args["ignore_user_permissions"] = search_flags(search_args["ignore_user_permissions"])
+	return frappe_validate_link_and_fetch(
+		doctype, docname, fields_to_fetch=fields_to_fetch, query=query, filters=filters, **search_args
+	)
