@@ -148,12 +148,14 @@ class TestConverted(DealExpiryTestCase):
 		create_customer(opportunity)
 		# approved after the conversion (or before the app knew): the daily job converts it
 		name = self.registration(add_days(today(), -5), opportunity=opportunity)
+		# what its approval queued (on Frappe v16, the approval's Notification): the daily job adds nothing
+		before = mails(name)
 
 		done = deal_expiry.expire_registrations()
 		self.assertIn(name, done["converted"])
 		self.assertNotIn(name, done["expired"])
 		self.assertEqual(self.status(name), "Converted")
-		self.assertEqual(mails(name), [])
+		self.assertEqual(mails(name), before)
 
 
 class TestOneFailureStopsNothing(DealExpiryTestCase):
