@@ -566,7 +566,9 @@ class TestFindMatches(FrappeTestCase):
 				if row.select_type == "UNION RESULT":
 					continue  # the union's own result, not a table read
 				with self.subTest(table=row.table, sql=sql[:80]):
-					if int(row.rows or 0) < 100 and "join buffer" in (row.Extra or ""):
+					# `rows` may carry the filter's estimate ("1 (44%)") when MariaDB uses a rowid filter
+					rows = int(str(row.rows or 0).split()[0])
+					if rows < 100 and "join buffer" in (row.Extra or ""):
 						# a fresh site's few Opportunities: MariaDB reads them all rather than the index,
 						# rightly (benchmarks/deal_conflicts.py shows the index at scale)
 						continue
