@@ -82,7 +82,9 @@ def frappes_method(name: str):
 	method = getattr(frappe.client, name, None)
 	if method is None:
 		frappe.throw(
-			_("Failed to get method for command {0} with {1}").format(f"frappe.client.{name}", "AttributeError")
+			_("Failed to get method for command {0} with {1}").format(
+				f"frappe.client.{name}", "AttributeError"
+			)
 		)
 	return method
 

@@ -8,6 +8,7 @@ from frappe.utils import add_days, today
 from opportunity_crm.crm import deal_expiry
 from opportunity_crm.crm.customer_conversion import create_customer
 from opportunity_crm.crm.deal_keys import find_matches, normalise_tax_id
+from opportunity_crm.setup.install import ensure_test_outgoing_email_account
 from opportunity_crm.tests.factories import convert, make_lead, make_user
 from opportunity_crm.tests.test_deal_keys import fresh_tax_id, make_registration
 
@@ -23,20 +24,8 @@ def mails(registration: str) -> list[str]:
 
 
 def outgoing_email_account() -> None:
-	"""A default outgoing Email Account (Frappe skips the SMTP check in tests; the mail stays queued)."""
-	if frappe.db.exists("Email Account", {"default_outgoing": 1}):
-		return
-	frappe.get_doc(
-		{
-			"doctype": "Email Account",
-			"email_account_name": "Deal Expiry Test Outgoing",
-			"email_id": "deal-expiry-test@example.com",
-			"enable_outgoing": 1,
-			"default_outgoing": 1,
-			"smtp_server": "localhost",
-			"no_smtp_authentication": 1,
-		}
-	).insert(ignore_permissions=True)
+	"""A default outgoing Email Account (the suite's `before_tests` makes it; a module run alone too)."""
+	ensure_test_outgoing_email_account()
 
 
 class DealExpiryTestCase(FrappeTestCase):
@@ -67,7 +56,9 @@ class DealExpiryTestCase(FrappeTestCase):
 			frappe.db.delete("Comment", {"reference_doctype": "Deal Registration", "reference_name": name})
 			# the Notification's mail is also a Communication (an Automated Message) of the registration
 			for communication in frappe.get_all(
-				"Communication", {"reference_doctype": "Deal Registration", "reference_name": name}, pluck="name"
+				"Communication",
+				{"reference_doctype": "Deal Registration", "reference_name": name},
+				pluck="name",
 			):
 				frappe.delete_doc("Communication", communication, force=True, ignore_permissions=True)
 			frappe.db.delete("Error Log", {"reference_doctype": "Deal Registration", "reference_name": name})

@@ -13,6 +13,7 @@ from opportunity_crm import api
 from opportunity_crm.crm import deal_registration
 from opportunity_crm.exceptions import DealRegistrationError, RegistrationConflictError
 from opportunity_crm.setup import workflow
+from opportunity_crm.setup.install import ensure_test_outgoing_email_account
 from opportunity_crm.tests.factories import (
 	default_company,
 	make_item,
@@ -54,20 +55,8 @@ def connections(doctype: str, name: str) -> dict[str, int]:
 
 
 def outgoing_email_account() -> None:
-	"""A default outgoing Email Account (Frappe skips the SMTP check in tests; the mail stays queued)."""
-	if frappe.db.exists("Email Account", {"default_outgoing": 1}):
-		return
-	frappe.get_doc(
-		{
-			"doctype": "Email Account",
-			"email_account_name": "Deal Registration Test Outgoing",
-			"email_id": "deal-registration-test@example.com",
-			"enable_outgoing": 1,
-			"default_outgoing": 1,
-			"smtp_server": "localhost",
-			"no_smtp_authentication": 1,
-		}
-	).insert(ignore_permissions=True)
+	"""A default outgoing Email Account (the suite's `before_tests` makes it; a module run alone too)."""
+	ensure_test_outgoing_email_account()
 
 
 def prospect(**values) -> dict:

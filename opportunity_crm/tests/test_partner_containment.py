@@ -452,8 +452,14 @@ class TestPartnerContainment(FrappeTestCase):
 		# their values stay hidden (permission level 1, asked for in the matrix above). v15: none at all.
 		own_matches = 1 if int(frappe.__version__.split(".")[0]) >= 16 else 0
 		for user, expected in (
-			(self.users[a], {DOCTYPE: 2, "Deal Registration Item": 1, "Deal Registration Match": own_matches}),
-			(self.users[b], {DOCTYPE: 3, "Deal Registration Item": 2, "Deal Registration Match": own_matches}),
+			(
+				self.users[a],
+				{DOCTYPE: 2, "Deal Registration Item": 1, "Deal Registration Match": own_matches},
+			),
+			(
+				self.users[b],
+				{DOCTYPE: 3, "Deal Registration Item": 2, "Deal Registration Match": own_matches},
+			),
 			(self.orphan, {DOCTYPE: 0, "Deal Registration Item": 0, "Deal Registration Match": 0}),
 		):
 			for doctype, count in expected.items():
