@@ -17,6 +17,7 @@ from opportunity_crm.crm.partner_users import partner_of
 from opportunity_crm.setup import role_permissions, workflow
 from opportunity_crm.tests.browser import close_browser, log_in, open_browser, screenshot
 from opportunity_crm.tests.factories import make_customer, make_sales_partner, make_sales_person, make_user
+from opportunity_crm.tests.test_browser_deal_registration import delete_registration_and_deal
 from opportunity_crm.tests.test_deal_registration import make_partner_user, outgoing_email_account, prospect
 from opportunity_crm.tests.test_partner_invites import make_customer_portal_user
 
@@ -58,19 +59,7 @@ class TestBrowserChannelManager(FrappeTestCase):
 		close_browser(cls)
 		frappe.set_user("Administrator")
 		frappe.db.rollback()
-		lead, opportunity = frappe.db.get_value(DOCTYPE, cls.registration, ["lead", "opportunity"])
-		frappe.delete_doc(DOCTYPE, cls.registration, force=True, ignore_permissions=True)
-		if opportunity:
-			frappe.delete_doc("Opportunity", opportunity, force=True, ignore_permissions=True)
-		if lead:
-			for doctype in ("Address", "Contact"):
-				for parent in frappe.get_all(
-					"Dynamic Link",
-					{"parenttype": doctype, "link_doctype": "Lead", "link_name": lead},
-					pluck="parent",
-				):
-					frappe.delete_doc(doctype, parent, force=True, ignore_permissions=True)
-			frappe.delete_doc("Lead", lead, force=True, ignore_permissions=True)
+		delete_registration_and_deal(cls.registration)
 		for user in (cls.invited, cls.customer_user, cls.manager):
 			frappe.db.delete("User Permission", {"user": user})
 			contacts = set(frappe.get_all("Contact", {"user": user}, pluck="name")) | set(

@@ -19,6 +19,24 @@ from opportunity_crm.tests.test_deal_registration import make_partner_user, outg
 DOCTYPE = "Deal Registration"
 
 
+def delete_registration_and_deal(name: str) -> None:
+	"""A committed registration and the deal its approval made: the Opportunity, the Lead and the Lead's
+	Addresses and Contacts (browser tests commit; nothing protected may stay behind)."""
+	lead, opportunity = frappe.db.get_value(DOCTYPE, name, ["lead", "opportunity"]) or (None, None)
+	frappe.delete_doc(DOCTYPE, name, force=True, ignore_permissions=True)
+	if opportunity:
+		frappe.delete_doc("Opportunity", opportunity, force=True, ignore_permissions=True)
+	if lead:
+		for doctype in ("Address", "Contact"):
+			for parent in frappe.get_all(
+				"Dynamic Link",
+				{"parenttype": doctype, "link_doctype": "Lead", "link_name": lead},
+				pluck="parent",
+			):
+				frappe.delete_doc(doctype, parent, force=True, ignore_permissions=True)
+		frappe.delete_doc("Lead", lead, force=True, ignore_permissions=True)
+
+
 class TestBrowserDealRegistration(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -50,19 +68,7 @@ class TestBrowserDealRegistration(FrappeTestCase):
 		frappe.db.rollback()
 		# committed records: the deal and the registrations, so that no protected prospect stays behind
 		for name in cls.registrations:
-			lead, opportunity = frappe.db.get_value(DOCTYPE, name, ["lead", "opportunity"]) or (None, None)
-			frappe.delete_doc(DOCTYPE, name, force=True, ignore_permissions=True)
-			if opportunity:
-				frappe.delete_doc("Opportunity", opportunity, force=True, ignore_permissions=True)
-			if lead:
-				for doctype in ("Address", "Contact"):
-					for parent in frappe.get_all(
-						"Dynamic Link",
-						{"parenttype": doctype, "link_doctype": "Lead", "link_name": lead},
-						pluck="parent",
-					):
-						frappe.delete_doc(doctype, parent, force=True, ignore_permissions=True)
-				frappe.delete_doc("Lead", lead, force=True, ignore_permissions=True)
+			delete_registration_and_deal(name)
 		frappe.db.commit()
 		super().tearDownClass()
 
