@@ -249,7 +249,7 @@ def run(count: int, runs: int, keep: bool, root_password: str, reuse: bool = Fal
 		make_site(SITE, root_password)
 	figures = {}
 	with on_site(SITE):
-		from opportunity_crm.setup.install import ACCESS_INDEXES
+		from opportunity_crm.opportunities.permissions import ACCESS_INDEXES
 
 		data = kept_data() if reuse else make_data(count)
 		print(

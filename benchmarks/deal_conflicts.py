@@ -113,7 +113,7 @@ def make_data(count: int) -> dict:
 
 def check_keys_match_python(sample: int = 1000) -> int:
 	"""The keys the SQL wrote are those the normalisers give: recompute a sample in Python."""
-	from opportunity_crm.crm.deal_keys import KEY_FIELDS, compute_keys, source_values
+	from opportunity_crm.channel.deal_keys import KEY_FIELDS, compute_keys, source_values
 
 	checked = 0
 	for doctype in ("Lead", "Customer"):
@@ -157,7 +157,7 @@ def run(count: int, runs: int, keep: bool, root_password: str, reuse: bool, back
 	if not reuse:
 		make_site(SITE, root_password)
 	with on_site(SITE):
-		from opportunity_crm.crm import deal_keys
+		from opportunity_crm.channel import deal_keys
 
 		data = {} if reuse else make_data(count)
 		checked = check_keys_match_python()

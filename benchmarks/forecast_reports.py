@@ -363,11 +363,11 @@ def make_data(count: int, moves: int, today) -> dict:
 def check_indexes() -> list[str]:
 	"""Every index the app defines on the tables the reports read exists (the movement doctype's
 	`on_doctype_update`, the forecast's and the row-level access's)."""
-	from opportunity_crm.crm.forecast import FORECAST_INDEXES
+	from opportunity_crm.forecasting.forecast import FORECAST_INDEXES
+	from opportunity_crm.opportunities.permissions import ACCESS_INDEXES
 	from opportunity_crm.opportunity_crm.doctype.opportunity_movement.opportunity_movement import (
 		on_doctype_update,
 	)
-	from opportunity_crm.setup.install import ACCESS_INDEXES
 
 	def names(doctype):
 		return {row.Key_name for row in frappe.db.sql(f"show index from `tab{doctype}`", as_dict=True)}
@@ -806,7 +806,7 @@ def run(count: int, moves: int, runs: int, keep: bool, root_password: str, reuse
 		else:
 			print("loading:")
 			meta = make_data(count, moves, today)
-		from opportunity_crm.permissions import match_condition
+		from opportunity_crm.opportunities.permissions import match_condition
 
 		opportunities = frappe.db.count("Opportunity")
 		movements = frappe.db.sql("select count(*) from `tabOpportunity Movement`")[0][0]

@@ -44,9 +44,10 @@ def measured_backfill(figures: dict):
 	"""Wrap the backfill (and its index creation) to time it, count its statements and its peak RSS."""
 	import frappe
 
+	from opportunity_crm.opportunities import history
 	from opportunity_crm.setup import install
 
-	backfill, ensure_indexes = install.backfill_history, install.ensure_history_indexes
+	backfill, ensure_indexes = install.backfill_history, history.ensure_history_indexes
 
 	def timed_indexes():
 		start = time.perf_counter()
@@ -77,7 +78,7 @@ def measured_backfill(figures: dict):
 
 	statements: list[str] = []
 	install.backfill_history = wrapper
-	install.ensure_history_indexes = timed_indexes
+	history.ensure_history_indexes = timed_indexes
 	return wrapper
 
 

@@ -19,7 +19,7 @@ module, before the method's own code runs:
   from Frappe's own check of whitelisted methods (`frappe.whitelist` wraps each in
   `frappe.utils.typing_validations.validate_argument_types`, run in a request and in tests); `api_method`
   adds only the two checks Frappe lacks, by name (unknown and missing arguments), after it;
-- a deadlock runs the whole call again from a clean state (`crm.atomic.run_retrying`), up to three
+- a deadlock runs the whole call again from a clean state (`base.atomic.run_retrying`), up to three
   times; then, or on a lock wait timeout, `BusyError` (409).
 
 `test_rest_contract` checks every whitelisted function of this module for it, over HTTP.
@@ -32,10 +32,15 @@ import inspect
 import frappe
 from frappe import _
 
-from opportunity_crm.crm import bulk_conversion, customer_conversion, lead_conversion, opportunity_creation
-from opportunity_crm.crm.atomic import run_retrying
-from opportunity_crm.crm.checks import require_enabled, require_record
+from opportunity_crm.base.atomic import run_retrying
+from opportunity_crm.base.checks import require_enabled, require_record
 from opportunity_crm.exceptions import InvalidArgumentError
+from opportunity_crm.opportunities import (
+	bulk_conversion,
+	customer_conversion,
+	lead_conversion,
+	opportunity_creation,
+)
 
 # keys Frappe puts in a request's arguments itself (`cmd`: the method's path), never the caller's
 FRAPPE_KEYS = {"cmd"}
@@ -183,7 +188,7 @@ def parse_json_argument(value, argument: str):
 # The actions of the Opportunity Data Health report: each resolves one row of history (records stock
 # ERPNext wrote before the app) that breaks a rule, through the rules, all or nothing.
 
-from opportunity_crm.crm import data_health
+from opportunity_crm.opportunities import data_health
 
 
 @api_method()
@@ -219,7 +224,7 @@ def reassign_sales_person(opportunities: list | str, sales_person: str) -> dict:
 	"""Give the selected Opportunities to another (enabled, individual) Sales Person, each through its
 	rules and the user's row-level access (Opportunity list ▸ Actions ▸ Reassign Sales Person). Returns
 	{"reassigned": [{opportunity, from}], "skipped": [{opportunity, reason}], "failed": [...]}."""
-	from opportunity_crm.crm import reassignment
+	from opportunity_crm.opportunities import reassignment
 
 	opportunities = parse_json_argument(opportunities, "opportunities")
 	if (
@@ -234,8 +239,8 @@ def reassign_sales_person(opportunities: list | str, sales_person: str) -> dict:
 
 # Partner users and the partner portal
 # ------------------------------------
-# A partner user is a Website User of one Sales Partner (crm/partner_users.py); the portal's methods act
-# only on that partner's records, whatever they are given (crm/partner_portal.py).
+# A partner user is a Website User of one Sales Partner (channel/partner_users.py); the portal's methods act
+# only on that partner's records, whatever they are given (channel/partner_portal.py).
 
 
 @api_method()
@@ -255,7 +260,7 @@ def invite_partner_user(
 	(no outgoing Email Account); a second call changes nothing. The e-mail of a desk user, another partner's
 	user or a Customer's or Supplier's person is refused (417, `InviteConfirmationError`, saying who it
 	is) unless `confirm` is 1."""
-	from opportunity_crm.crm import partner_users
+	from opportunity_crm.channel import partner_users
 
 	partner_users.require_inviter(sales_partner)
 	if contact:
@@ -267,7 +272,7 @@ def invite_partner_user(
 def register_deal(registration: dict | str) -> dict:
 	"""Partner portal: register a deal for the user's partner and submit it (the conflict check refuses a
 	duplicate with the reason). Returns {"name", "status"}."""
-	from opportunity_crm.crm import partner_portal
+	from opportunity_crm.channel import partner_portal
 
 	return partner_portal.register_deal(parse_json_argument(registration, "registration"))
 
@@ -281,7 +286,7 @@ def update_partner_opportunity(
 ) -> dict:
 	"""Partner portal: the next step, expected closing date and notes of one of the partner's
 	Opportunities (nothing else). Returns the fields the portal shows."""
-	from opportunity_crm.crm import partner_portal
+	from opportunity_crm.channel import partner_portal
 
 	return partner_portal.update_opportunity(opportunity, next_step, expected_closing, notes)
 
@@ -295,7 +300,7 @@ def update_partner_opportunity(
 @api_method()
 def submit_deal_registration(name: str) -> dict:
 	"""Draft or Returned → Submitted, after the conflict check. Returns {"name", "status", ...}."""
-	from opportunity_crm.crm import deal_registration
+	from opportunity_crm.channel import deal_registration
 
 	require_record("Deal Registration", name, "name", "write")
 	return deal_registration.submit(name)
@@ -306,7 +311,7 @@ def approve_deal_registration(name: str, sales_person: str, reason: str | None =
 	"""Approve: the conflict check again, then the Lead (made or reused) converted into the Opportunity of
 	the partner and `sales_person`. Approving twice creates nothing new. Returns {"name", "status",
 	"lead", "opportunity", "protected_until"}."""
-	from opportunity_crm.crm import deal_registration
+	from opportunity_crm.channel import deal_registration
 
 	require_record("Deal Registration", name, "name", "read")
 	require_record("Sales Person", sales_person, "sales_person", "read")
@@ -316,7 +321,7 @@ def approve_deal_registration(name: str, sales_person: str, reason: str | None =
 @api_method()
 def reject_deal_registration(name: str, reason: str) -> dict:
 	"""Reject, with the reason the partner is told."""
-	from opportunity_crm.crm import deal_registration
+	from opportunity_crm.channel import deal_registration
 
 	require_record("Deal Registration", name, "name", "read")
 	return deal_registration.reject(name, reason)
@@ -325,7 +330,7 @@ def reject_deal_registration(name: str, reason: str) -> dict:
 @api_method()
 def return_deal_registration(name: str, reason: str) -> dict:
 	"""Return for more information, with what is missing; the partner edits and submits again."""
-	from opportunity_crm.crm import deal_registration
+	from opportunity_crm.channel import deal_registration
 
 	require_record("Deal Registration", name, "name", "read")
 	return deal_registration.return_for_information(name, reason)

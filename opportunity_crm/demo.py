@@ -14,7 +14,7 @@ What it makes (`generate`; `load` makes it once per site):
   moves forward and back, amounts up and down, closing dates pushed; then won (a submitted Quotation,
   the Customer and a submitted Sales Order), lost, quoted and still open, or open; open deals close over
   this quarter and the next;
-- a weekly forecast snapshot for each of those weeks (`crm.forecast.take_snapshot`, taken when the story
+- a weekly forecast snapshot for each of those weeks (`forecasting.forecast.take_snapshot`, taken when the story
   reaches its day);
 - the partner channel (`demo_channel`): partner users and Deal Registrations in every state.
 """
@@ -27,7 +27,7 @@ import frappe
 from frappe.utils import add_days, add_months, get_last_day, getdate, nowdate
 
 from opportunity_crm import api
-from opportunity_crm.crm import forecast
+from opportunity_crm.forecasting import forecast
 
 FIRST = [
 	"Budi",

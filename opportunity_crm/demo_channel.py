@@ -1,5 +1,5 @@
 """The demo's partner channel (`demo.generate` calls it after the quarter's story): a portal user for each
-company partner, invited the way a Channel Manager invites one (`crm.partner_users.invite`), and Deal
+company partner, invited the way a Channel Manager invites one (`channel.partner_users.invite`), and Deal
 Registrations made by those users and decided through the Workflow, one or more in every state:
 
 - Draft (not submitted yet), Submitted and waiting, Submitted and in conflict with the waiting one (another
@@ -14,7 +14,7 @@ import frappe
 from frappe.utils import add_days, getdate, nowdate
 
 from opportunity_crm import api
-from opportunity_crm.crm import deal_expiry, deal_registration, partner_users
+from opportunity_crm.channel import deal_expiry, deal_registration, partner_users
 
 DOCTYPE = "Deal Registration"
 PROSPECTS = (

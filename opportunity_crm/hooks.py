@@ -76,8 +76,8 @@ doc_events = {
 	},
 	"Sales Stage": {
 		"on_update": [
-			"opportunity_crm.crm.probability.follow_stage",
-			"opportunity_crm.crm.forecast_category.follow_stage",
+			"opportunity_crm.forecasting.probability.follow_stage",
+			"opportunity_crm.forecasting.forecast_category.follow_stage",
 		],
 	},
 	"Sales Person": {
@@ -110,16 +110,16 @@ before_request = ["opportunity_crm.overrides.request_guard.check_resource_write"
 
 # Row-level access (Opportunity CRM Settings)
 permission_query_conditions = {
-	"Opportunity": "opportunity_crm.permissions.opportunity_conditions",
-	"Quotation": "opportunity_crm.permissions.quotation_conditions",
-	"Sales Order": "opportunity_crm.permissions.sales_order_conditions",
-	"Customer": "opportunity_crm.permissions.customer_conditions",
-	"Opportunity Movement": "opportunity_crm.crm.movement.movement_conditions",
+	"Opportunity": "opportunity_crm.opportunities.permissions.opportunity_conditions",
+	"Quotation": "opportunity_crm.opportunities.permissions.quotation_conditions",
+	"Sales Order": "opportunity_crm.opportunities.permissions.sales_order_conditions",
+	"Customer": "opportunity_crm.opportunities.permissions.customer_conditions",
+	"Opportunity Movement": "opportunity_crm.forecasting.movement.movement_conditions",
 	# a partner user reads its own partner's registrations, their Items and no Match
-	# (crm/partner_access.py)
-	"Deal Registration": "opportunity_crm.crm.partner_access.deal_registration_conditions",
-	"Deal Registration Item": "opportunity_crm.crm.partner_access.deal_registration_item_conditions",
-	"Deal Registration Match": "opportunity_crm.crm.partner_access.deal_registration_match_conditions",
+	# (channel/partner_access.py)
+	"Deal Registration": "opportunity_crm.channel.partner_access.deal_registration_conditions",
+	"Deal Registration Item": "opportunity_crm.channel.partner_access.deal_registration_item_conditions",
+	"Deal Registration Match": "opportunity_crm.channel.partner_access.deal_registration_match_conditions",
 }
 
 # Frappe's methods that read past the permission engine when a partner user asks (link search with
@@ -139,12 +139,12 @@ override_whitelisted_methods = {
 }
 
 has_permission = {
-	"Deal Registration": "opportunity_crm.crm.deal_registration.has_permission",
-	"Opportunity": "opportunity_crm.permissions.opportunity_has_permission",
-	"Quotation": "opportunity_crm.permissions.quotation_has_permission",
-	"Sales Order": "opportunity_crm.permissions.sales_order_has_permission",
-	"Customer": "opportunity_crm.permissions.customer_has_permission",
-	"Opportunity Movement": "opportunity_crm.crm.movement.movement_has_permission",
+	"Deal Registration": "opportunity_crm.channel.deal_registration.has_permission",
+	"Opportunity": "opportunity_crm.opportunities.permissions.opportunity_has_permission",
+	"Quotation": "opportunity_crm.opportunities.permissions.quotation_has_permission",
+	"Sales Order": "opportunity_crm.opportunities.permissions.sales_order_has_permission",
+	"Customer": "opportunity_crm.opportunities.permissions.customer_has_permission",
+	"Opportunity Movement": "opportunity_crm.forecasting.movement.movement_has_permission",
 }
 
 override_doctype_dashboards = {
@@ -184,9 +184,9 @@ doctype_list_js = {
 	"Sales Order": "public/js/row_level_note.js",
 }
 
-extend_bootinfo = "opportunity_crm.permissions.add_to_boot"
+extend_bootinfo = "opportunity_crm.opportunities.permissions.add_to_boot"
 
 scheduler_events = {
-	"daily": ["opportunity_crm.crm.deal_expiry.expire_registrations"],
-	"weekly": ["opportunity_crm.crm.forecast.take_weekly_snapshot"],
+	"daily": ["opportunity_crm.channel.deal_expiry.expire_registrations"],
+	"weekly": ["opportunity_crm.forecasting.forecast.take_weekly_snapshot"],
 }

@@ -4,7 +4,7 @@ Plain data, applied by `opportunity_crm.setup.install.create_custom_fields` at i
 in patches.txt (bump its counter whenever this file changes), deleted at uninstall.
 """
 
-# The normalised keys a Deal Registration is matched on (opportunity_crm.crm.deal_keys), on Lead, Customer
+# The normalised keys a Deal Registration is matched on (opportunity_crm.channel.deal_keys), on Lead, Customer
 # and Prospect: set on every save, indexed, never typed.
 DEAL_KEY_FIELDS = [
 	{
@@ -138,7 +138,7 @@ CUSTOM_FIELDS = {
 			"options": "Sales Team",
 			"insert_after": "sales_person",
 			# Frappe's mapper copies a same-named table (Opportunity ▸ Customer) with its overlay rows, which
-			# fail the Customer's 100 %: the conversion copies the revenue rows itself (crm/sales_team.py)
+			# fail the Customer's 100 %: the conversion copies the revenue rows itself (opportunities/sales_team.py)
 			"no_copy": 1,
 			"description": "Split credit: revenue rows add up to 100 %; overlay rows do not count toward it. "
 			"The Sales Person is one of the revenue rows. Goes to the Customer and the Sales Order.",
@@ -247,7 +247,7 @@ PROPERTY_SETTERS = [
 		"property_type": "Data",
 	},
 	# a Version for every change of an Opportunity, the app's conversions and merges included
-	# (`crm/document_writes.py`), as ERPNext keeps for Customers and Sales Orders
+	# (`base/document_writes.py`), as ERPNext keeps for Customers and Sales Orders
 	{
 		"doctype": "Opportunity",
 		"fieldname": None,

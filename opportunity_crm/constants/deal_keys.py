@@ -1,4 +1,4 @@
-"""Plain data of the deal-registration matching keys (`opportunity_crm.crm.deal_keys`)."""
+"""Plain data of the deal-registration matching keys (`opportunity_crm.channel.deal_keys`)."""
 
 # E-mail domains anyone can have: two people with a gmail.com address are not the same company. An address
 # there is a person's own account: the key is the whole address (`deal_keys.email_key`).

@@ -1,6 +1,6 @@
 """Contact: an Opportunity that has a Quotation, a Sales Order or a Customer keeps a linked Contact."""
 
-from opportunity_crm.crm.link_rules import check_deleted, check_merged, check_unlinked
+from opportunity_crm.opportunities.link_rules import check_deleted, check_merged, check_unlinked
 
 
 def keep_the_last_link_of_an_opportunity(doc, method=None):

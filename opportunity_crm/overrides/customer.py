@@ -1,14 +1,15 @@
 import frappe
 
-from opportunity_crm.crm import merges
-from opportunity_crm.crm.customer_conversion import (
+from opportunity_crm.base.document_writes import set_through_document
+from opportunity_crm.channel.deal_expiry import convert_registrations
+from opportunity_crm.channel.deal_keys import set_keys_from_sources
+from opportunity_crm.opportunities import merges
+from opportunity_crm.opportunities.customer_conversion import (
 	complete_customer_link,
 	find_opportunity_of_new_customer,
 	prepare_customer_link,
 )
-from opportunity_crm.crm.deal_keys import set_keys_from_sources
-from opportunity_crm.crm.document_writes import set_through_document
-from opportunity_crm.crm.rules import ensure_customer_stays_with_its_opportunity
+from opportunity_crm.opportunities.rules import ensure_customer_stays_with_its_opportunity
 
 
 def fill_prospect(doc, method=None, source_doc=None):
@@ -42,7 +43,9 @@ def set_matching_keys(doc, method=None):
 
 
 def complete_the_link(doc, method=None):
-	complete_customer_link(doc)
+	opportunity = complete_customer_link(doc)
+	if opportunity:
+		convert_registrations(opportunity)  # a partner's approved registration of it is Converted
 
 
 def free_its_opportunity(doc, method=None):

@@ -1,7 +1,7 @@
 import frappe
 
-from opportunity_crm.crm import merges
-from opportunity_crm.crm.deal_keys import set_keys_from_sources
+from opportunity_crm.channel.deal_keys import set_keys_from_sources
+from opportunity_crm.opportunities import merges
 
 
 def show_its_opportunity(doc, method=None):

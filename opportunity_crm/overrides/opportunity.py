@@ -2,14 +2,17 @@
 
 import frappe
 
-from opportunity_crm.crm import intake, merges, movement, sales_team
-from opportunity_crm.crm.audit import record_conversion
-from opportunity_crm.crm.customer_conversion import link_party_customer
-from opportunity_crm.crm.field_shapes import check_document_shapes
-from opportunity_crm.crm.forecast_category import apply_stage_forecast_category, follow_status
-from opportunity_crm.crm.party_links import copy_links
-from opportunity_crm.crm.probability import apply_stage_probability
-from opportunity_crm.crm.rules import (
+from opportunity_crm.base.audit import record_conversion
+from opportunity_crm.base.field_shapes import check_document_shapes
+from opportunity_crm.exceptions import OpportunityRuleError
+from opportunity_crm.forecasting import movement
+from opportunity_crm.forecasting.forecast_category import apply_stage_forecast_category, follow_status
+from opportunity_crm.forecasting.probability import apply_stage_probability
+from opportunity_crm.opportunities import intake, merges, sales_team
+from opportunity_crm.opportunities.customer_conversion import link_party_customer
+from opportunity_crm.opportunities.party_links import copy_links
+from opportunity_crm.opportunities.permissions import ensure_within_row_level_access
+from opportunity_crm.opportunities.rules import (
 	default_to_own_sales_person_and_partner,
 	ensure_customer_is_set_by_conversion_only,
 	ensure_lead_has_no_other_opportunity,
@@ -20,8 +23,6 @@ from opportunity_crm.crm.rules import (
 	restore_conversion_fields,
 	validate_sales_person,
 )
-from opportunity_crm.exceptions import OpportunityRuleError
-from opportunity_crm.permissions import ensure_within_row_level_access
 
 # before_validate ----------------------------------------------------------------------------------------
 
@@ -142,7 +143,7 @@ def forget_its_movements(doc, method=None):
 
 def log_pipeline_movement(doc, method=None):
 	"""One Opportunity Movement row per change of stage, amount, closing date, forecast category, Sales
-	Person or won/lost/closed status, in the same transaction (`opportunity_crm.crm.movement`)."""
+	Person or won/lost/closed status, in the same transaction (`opportunity_crm.forecasting.movement`)."""
 	movement.record_movements(doc)
 
 

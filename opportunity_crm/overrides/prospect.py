@@ -1,4 +1,4 @@
-from opportunity_crm.crm.deal_keys import set_keys_from_sources
+from opportunity_crm.channel.deal_keys import set_keys_from_sources
 
 
 def set_matching_keys(doc, method=None):

@@ -1,6 +1,9 @@
 import frappe
 
-from opportunity_crm.crm.rules import ensure_quotation_matches_opportunity, require_address_and_contact
+from opportunity_crm.opportunities.rules import (
+	ensure_quotation_matches_opportunity,
+	require_address_and_contact,
+)
 
 
 def belong_to_its_opportunity(doc, method=None):

@@ -27,7 +27,7 @@ import re
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.field_shapes import check_value_shapes
+from opportunity_crm.base.field_shapes import check_value_shapes
 from opportunity_crm.exceptions import InvalidArgumentError
 
 GUARDED_DOCTYPES = frozenset(

@@ -2,11 +2,11 @@
 
 import frappe
 
-from opportunity_crm.crm.people_who_leave import hand_over_customers
+from opportunity_crm.opportunities.people_who_leave import hand_over_customers
 
 
 def hand_over_customers_of_who_leaves(doc, method=None):
-	"""Being disabled: the Customers' teams follow the people still there (`crm/people_who_leave.py`).
+	"""Being disabled: the Customers' teams follow the people still there (`opportunities/people_who_leave.py`).
 	before_validate: ERPNext's own validate refuses to disable a Sales Person some Customer still names."""
 	if not doc.enabled and not doc.is_new() and doc.has_value_changed("enabled"):
 		hand_over_customers(doc.name)

@@ -1,13 +1,13 @@
 """Frappe's whitelisted methods that read past its permission engine for a partner session
 (`override_whitelisted_methods` in hooks.py). Each calls Frappe's own method with the same arguments;
-only a partner session (`crm.partner_access`) is treated differently, desk users get Frappe's answer."""
+only a partner session (`channel.partner_access`) is treated differently, desk users get Frappe's answer."""
 
 import frappe
 from frappe import _
 from frappe.desk.search import search_link as frappe_search_link
 from frappe.desk.search import search_widget as frappe_search_widget
 
-from opportunity_crm.crm.partner_access import may_confirm_link, search_flags
+from opportunity_crm.channel.partner_access import may_confirm_link, search_flags
 
 
 @frappe.whitelist()

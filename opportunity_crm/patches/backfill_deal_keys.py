@@ -1,5 +1,5 @@
-from opportunity_crm.crm.deal_expiry import set_default_registration_days
-from opportunity_crm.crm.deal_keys import backfill_keys
+from opportunity_crm.channel.deal_expiry import set_default_registration_days
+from opportunity_crm.channel.deal_keys import backfill_keys
 from opportunity_crm.setup.install import create_custom_fields
 
 

@@ -1,5 +1,5 @@
-from opportunity_crm.crm.forecast import ensure_forecast_indexes
-from opportunity_crm.crm.forecast_category import backfill_forecast_categories
+from opportunity_crm.forecasting.forecast import ensure_forecast_indexes
+from opportunity_crm.forecasting.forecast_category import backfill_forecast_categories
 from opportunity_crm.setup.install import create_custom_fields, set_default_stage_forecast_categories
 
 

@@ -1,4 +1,4 @@
-from opportunity_crm.crm.probability import backfill_weighted_amounts
+from opportunity_crm.forecasting.probability import backfill_weighted_amounts
 
 
 def execute():

@@ -1,4 +1,4 @@
-from opportunity_crm.crm.people_who_leave import hand_over_customers_of_disabled
+from opportunity_crm.opportunities.people_who_leave import hand_over_customers_of_disabled
 
 
 def execute():

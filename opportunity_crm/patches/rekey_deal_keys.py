@@ -1,4 +1,4 @@
-from opportunity_crm.crm.deal_keys import backfill_keys, ensure_registration_key_indexes
+from opportunity_crm.channel.deal_keys import backfill_keys, ensure_registration_key_indexes
 
 
 def execute():

@@ -9,7 +9,7 @@ developer mode, re-imported when the app's file changes) would not allow. Uninst
 Each fires on a change of its Deal Registration that the app's rules make through the document (Frappe runs
 a Notification's "Value Change" on `on_change`, which a save and `Document.db_set` both run):
 - the channel manager's decision: `status` becomes Approved, Rejected or Returned (the Workflow's save);
-- the expiry notice: `expiry_notice_sent` is set by the daily job (crm/deal_expiry.py `notice_one`);
+- the expiry notice: `expiry_notice_sent` is set by the daily job (channel/deal_expiry.py `notice_one`);
 - the expiry: `status` becomes Expired (the daily job, `expire_one`).
 The texts are the app's translated strings (translations/id.csv), rendered in the partner user's language.
 A mail that cannot be sent (no outgoing Email Account) is in Frappe's Error Log; the change stands.

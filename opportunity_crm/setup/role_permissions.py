@@ -9,7 +9,7 @@ channel's flows need, and read on Workflow to the roles that act on the Deal Reg
 - decide (approve, reject, return): the approval makes or reuses the Lead and converts it into the
   Opportunity of a Sales Person, which it then fills (create on Lead; create, write on Opportunity; read
   on Sales Person); the conversion links the Lead's Addresses and Contacts to the Opportunity, which
-  changes them (write on Address and Contact, `crm/party_links.py`);
+  changes them (write on Address and Contact, `opportunities/party_links.py`);
 - follow the channel: the partners, their Leads and Opportunities in lists and report views (read,
   report);
 - a Sales User (a salesperson) opens the Opportunity Pipeline, grouped by Sales Stage: read on Sales Stage;
@@ -29,7 +29,8 @@ import frappe
 from frappe.permissions import rights as RIGHTS
 from frappe.permissions import setup_custom_perms
 
-from opportunity_crm.setup.workflow import CHANNEL_MANAGER, ROLES
+from opportunity_crm.constants.roles import CHANNEL_MANAGER
+from opportunity_crm.setup.workflow import ROLES
 
 SALES_MANAGER = "Sales Manager"
 SALES_USER = "Sales User"

@@ -5,29 +5,28 @@ the Workflow, the states and actions no other Workflow uses (Frappe's own stay),
 
 import frappe
 
-CHANNEL_MANAGER = "Channel Manager"
-PARTNER_USER = "Partner User"
+from opportunity_crm.constants.roles import CHANNEL_MANAGER, PARTNER_USER, STAFF_ROLES
+
 WORKFLOW = "Deal Registration"
-STAFF = ("Channel Manager", "Sales Manager", "System Manager")
 
 # role, desk access
 ROLES = ((CHANNEL_MANAGER, 1), (PARTNER_USER, 0))
 
 # state, style of its indicator, roles that may edit the registration in it
 STATES = (
-	("Draft", "", (PARTNER_USER, *STAFF)),
-	("Submitted", "Primary", STAFF),
-	("Returned", "Warning", (PARTNER_USER, *STAFF)),
-	("Approved", "Success", STAFF),
-	("Rejected", "Danger", STAFF),
-	("Expired", "Inverse", STAFF),
-	("Converted", "Info", STAFF),
+	("Draft", "", (PARTNER_USER, *STAFF_ROLES)),
+	("Submitted", "Primary", STAFF_ROLES),
+	("Returned", "Warning", (PARTNER_USER, *STAFF_ROLES)),
+	("Approved", "Success", STAFF_ROLES),
+	("Rejected", "Danger", STAFF_ROLES),
+	("Expired", "Inverse", STAFF_ROLES),
+	("Converted", "Info", STAFF_ROLES),
 )
 
 # from, action, to, roles. Approved → Converted / Expired is the system's (no user action).
 TRANSITIONS = (
-	("Draft", "Submit", "Submitted", (PARTNER_USER, *STAFF)),
-	("Returned", "Submit", "Submitted", (PARTNER_USER, *STAFF)),
+	("Draft", "Submit", "Submitted", (PARTNER_USER, *STAFF_ROLES)),
+	("Returned", "Submit", "Submitted", (PARTNER_USER, *STAFF_ROLES)),
 	("Submitted", "Approve", "Approved", (CHANNEL_MANAGER,)),
 	("Submitted", "Reject", "Rejected", (CHANNEL_MANAGER,)),
 	("Submitted", "Return", "Returned", (CHANNEL_MANAGER,)),
@@ -45,7 +44,7 @@ def ensure() -> None:
 
 
 def create_roles() -> None:
-	from opportunity_crm.crm.partner_users import PORTAL_HOME, ensure_role
+	from opportunity_crm.channel.partner_users import PORTAL_HOME, ensure_role
 
 	ensure_role()  # "Partner User" as the partner users' module defines it (its portal home page)
 	# the DocType sync may have made the role first, without its home page

@@ -459,8 +459,8 @@ SCHEDULED_JOBS = [
 ]
 # the app's own jobs, on the same history
 APP_JOBS = [
-	"opportunity_crm.crm.deal_expiry.expire_registrations",
-	"opportunity_crm.crm.forecast.take_weekly_snapshot",
+	"opportunity_crm.channel.deal_expiry.expire_registrations",
+	"opportunity_crm.forecasting.forecast.take_weekly_snapshot",
 ]
 # ... and `erpnext.utilities.bulk_transaction.retry`, which enqueues `retry_failed_transactions`: `check` runs
 # that one as the worker would, without going through the queue.
@@ -479,7 +479,7 @@ ACTION_TARGETS = [
 def forecast_categories() -> dict[str, list]:
 	"""Each Opportunity's stored forecast category, and the one its status, hand choice or stage gives
 	(the rule in Python, `forecast_category`): the install's set-based backfill must agree with it."""
-	from opportunity_crm.crm.forecast_category import stage_category, status_category
+	from opportunity_crm.forecasting.forecast_category import stage_category, status_category
 
 	return {
 		row.name: [
@@ -520,7 +520,7 @@ def keys_missing() -> dict[str, list[str]]:
 
 def check(seeded: dict) -> dict:
 	"""After install: what the backfill did, whether it is idempotent, whether ERPNext's paths go through."""
-	from opportunity_crm.setup.install import (
+	from opportunity_crm.opportunities.history import (
 		backfill_history,
 		choose_lead_opportunity,
 		designate_lead_opportunity,

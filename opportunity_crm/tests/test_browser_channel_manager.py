@@ -13,7 +13,8 @@ from frappe.model.workflow import apply_workflow
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
-from opportunity_crm.crm.partner_users import partner_of
+from opportunity_crm.channel.partner_users import partner_of
+from opportunity_crm.constants import roles
 from opportunity_crm.setup import role_permissions, workflow
 from opportunity_crm.tests.browser import close_browser, log_in, open_browser, screenshot
 from opportunity_crm.tests.factories import make_customer, make_sales_partner, make_sales_person, make_user
@@ -38,7 +39,7 @@ class TestBrowserChannelManager(FrappeTestCase):
 		role_permissions.grant()
 		outgoing_email_account()
 		cls.password = frappe.generate_hash(length=16)
-		cls.manager = make_user(workflow.CHANNEL_MANAGER)
+		cls.manager = make_user(roles.CHANNEL_MANAGER)
 		update_password(cls.manager, cls.password)
 		cls.sales_person = make_sales_person()
 		cls.partner = make_sales_partner("Company")

@@ -11,7 +11,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
-from opportunity_crm.crm.data_health import LEAD_OPPORTUNITIES
+from opportunity_crm.opportunities.data_health import LEAD_OPPORTUNITIES
 from opportunity_crm.tests.browser import close_browser, log_in, open_browser, screenshot
 from opportunity_crm.tests.factories import convert, make_lead, make_user
 

@@ -24,7 +24,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_months, add_to_date, get_first_day, get_last_day, getdate, nowdate
 from frappe.utils.password import update_password
 
-from opportunity_crm.crm import forecast
+from opportunity_crm.forecasting import forecast
 from opportunity_crm.tests.browser import close_browser, log_in, open_browser, screenshot
 from opportunity_crm.tests.factories import (
 	convert,

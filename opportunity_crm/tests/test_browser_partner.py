@@ -12,8 +12,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, nowdate
 from frappe.utils.password import update_password
 
-from opportunity_crm.crm import partner_portal
-from opportunity_crm.crm.partner_users import invite, partner_of
+from opportunity_crm.channel import partner_portal
+from opportunity_crm.channel.partner_users import invite, partner_of
 from opportunity_crm.tests.browser import (
 	close_browser,
 	close_suggestions,

@@ -6,8 +6,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils.background_jobs import get_redis_connection_without_auth
 
 from opportunity_crm import api
-from opportunity_crm.crm.bulk_conversion import REALTIME_EVENT, convert_leads
 from opportunity_crm.exceptions import InvalidArgumentError
+from opportunity_crm.opportunities.bulk_conversion import REALTIME_EVENT, convert_leads
 from opportunity_crm.tests.factories import (
 	convert,
 	make_lead,

@@ -7,9 +7,9 @@ import frappe
 from frappe.client import get_value
 
 from opportunity_crm import api
-from opportunity_crm.crm.partner_users import partner_of
+from opportunity_crm.channel.partner_users import partner_of
+from opportunity_crm.constants.roles import CHANNEL_MANAGER
 from opportunity_crm.setup import role_permissions
-from opportunity_crm.setup.workflow import CHANNEL_MANAGER
 from opportunity_crm.tests.factories import make_lead, make_user
 from opportunity_crm.tests.test_deal_registration import DOCTYPE, DealRegistrationCase, prospect
 

@@ -12,10 +12,10 @@ from frappe.desk.query_report import run
 from frappe.tests.utils import FrappeTestCase
 
 from opportunity_crm import api
-from opportunity_crm.crm import data_health
-from opportunity_crm.crm.rules import require_address_and_contact
 from opportunity_crm.exceptions import InvalidArgumentError
-from opportunity_crm.setup.install import choose_lead_opportunity
+from opportunity_crm.opportunities import data_health
+from opportunity_crm.opportunities.history import choose_lead_opportunity
+from opportunity_crm.opportunities.rules import require_address_and_contact
 from opportunity_crm.tests.factories import (
 	add_wish,
 	convert,

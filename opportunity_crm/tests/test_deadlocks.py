@@ -22,7 +22,7 @@ from frappe.model.naming import NamingSeries
 from frappe.tests.utils import FrappeTestCase
 
 from opportunity_crm import api
-from opportunity_crm.crm.atomic import ATTEMPTS, run_retrying
+from opportunity_crm.base.atomic import ATTEMPTS, run_retrying
 from opportunity_crm.exceptions import BusyError
 from opportunity_crm.tests.factories import make_lead
 from opportunity_crm.tests.live_server import LiveServer, generate_keys
@@ -352,7 +352,7 @@ class TestBulkConversionDeadlocks(DeadlockTestCase):
 				"--site",
 				frappe.local.site,
 				"execute",
-				"opportunity_crm.crm.bulk_conversion.convert_leads",
+				"opportunity_crm.opportunities.bulk_conversion.convert_leads",
 				"--kwargs",
 				repr({"leads": leads}),
 			],

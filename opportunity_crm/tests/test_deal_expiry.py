@@ -5,9 +5,9 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, today
 
-from opportunity_crm.crm import deal_expiry
-from opportunity_crm.crm.customer_conversion import create_customer
-from opportunity_crm.crm.deal_keys import find_matches, normalise_tax_id
+from opportunity_crm.channel import deal_expiry
+from opportunity_crm.channel.deal_keys import find_matches, normalise_tax_id
+from opportunity_crm.opportunities.customer_conversion import create_customer
 from opportunity_crm.setup.install import ensure_test_outgoing_email_account
 from opportunity_crm.tests.factories import convert, make_lead, make_user
 from opportunity_crm.tests.test_deal_keys import fresh_tax_id, make_registration

@@ -6,8 +6,8 @@ from frappe.model.naming import set_new_name
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, today
 
-from opportunity_crm.crm import deal_keys
-from opportunity_crm.crm.deal_keys import (
+from opportunity_crm.channel import deal_keys
+from opportunity_crm.channel.deal_keys import (
 	company_key,
 	domain_key,
 	find_matches,

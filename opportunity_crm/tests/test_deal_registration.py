@@ -10,7 +10,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, today
 
 from opportunity_crm import api
-from opportunity_crm.crm import deal_registration
+from opportunity_crm.channel import deal_registration
 from opportunity_crm.exceptions import DealRegistrationError, RegistrationConflictError
 from opportunity_crm.setup import workflow
 from opportunity_crm.setup.install import ensure_test_outgoing_email_account

@@ -9,8 +9,8 @@ from frappe.desk.doctype.number_card.number_card import get_result
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, flt, get_first_day, getdate, nowdate
 
+from opportunity_crm.channel import partner_portal
 from opportunity_crm.constants.opportunity_status import OPEN_STATUSES
-from opportunity_crm.crm import partner_portal
 from opportunity_crm.demo import WEEKS, Story, default_company, generate, quarter_end
 from opportunity_crm.opportunity_crm.report.opportunity_forecast import opportunity_forecast
 from opportunity_crm.opportunity_crm.report.opportunity_pipeline import opportunity_pipeline

@@ -2,8 +2,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt, getdate, nowdate
 
-from opportunity_crm.crm import forecast
-from opportunity_crm.crm.forecast_category import backfill_forecast_categories_between
+from opportunity_crm.forecasting import forecast
+from opportunity_crm.forecasting.forecast_category import backfill_forecast_categories_between
 from opportunity_crm.opportunity_crm.report.opportunity_forecast.opportunity_forecast import execute
 from opportunity_crm.tests.factories import (
 	convert,
@@ -460,6 +460,6 @@ class TestForecastAtScale(FrappeTestCase):
 
 	def test_the_snapshot_is_a_weekly_job(self):
 		self.assertIn(
-			"opportunity_crm.crm.forecast.take_weekly_snapshot",
+			"opportunity_crm.forecasting.forecast.take_weekly_snapshot",
 			frappe.get_hooks("scheduler_events").get("weekly", []),
 		)

@@ -5,11 +5,12 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
 from opportunity_crm import api
+from opportunity_crm.channel.partner_users import invite
+from opportunity_crm.constants import roles
 from opportunity_crm.constants.custom_fields import CUSTOM_FIELDS
-from opportunity_crm.crm.partner_users import invite
+from opportunity_crm.opportunities.permissions import ACCESS_INDEXES
 from opportunity_crm.setup import role_permissions, workflow
 from opportunity_crm.setup.install import (
-	ACCESS_INDEXES,
 	after_install,
 	before_uninstall,
 	create_custom_fields,
@@ -145,9 +146,9 @@ class TestInstall(FrappeTestCase):
 		wf = frappe.get_doc("Workflow", workflow.WORKFLOW)
 		next(t for t in wf.transitions if t.action == "Reject").allowed = "Sales Manager"
 		wf.save(ignore_permissions=True)
-		lead_rule = role_permissions.rule("Lead", workflow.CHANNEL_MANAGER)
+		lead_rule = role_permissions.rule("Lead", roles.CHANNEL_MANAGER)
 		frappe.db.set_value("Custom DocPerm", lead_rule, "write", 0)
-		frappe.db.delete("Custom DocPerm", role_permissions.rule("Contact", workflow.CHANNEL_MANAGER))
+		frappe.db.delete("Custom DocPerm", role_permissions.rule("Contact", roles.CHANNEL_MANAGER))
 		frappe.db.commit()
 		try:
 			subprocess.run(
@@ -165,7 +166,7 @@ class TestInstall(FrappeTestCase):
 				[("Approve", "Channel Manager"), ("Reject", "Sales Manager"), ("Return", "Channel Manager")],
 			)
 			self.assertEqual(frappe.db.get_value("Custom DocPerm", lead_rule, "write"), 0)
-			self.assertIsNone(role_permissions.rule("Contact", workflow.CHANNEL_MANAGER))
+			self.assertIsNone(role_permissions.rule("Contact", roles.CHANNEL_MANAGER))
 		finally:
 			frappe.delete_doc("Workflow", workflow.WORKFLOW, ignore_permissions=True, force=True)
 			ensure_deal_registration_workflow()

@@ -6,7 +6,7 @@ import email
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from opportunity_crm.crm import deal_registration
+from opportunity_crm.channel import deal_registration
 from opportunity_crm.setup.notifications import NOTIFICATIONS, create_notifications
 from opportunity_crm.tests.factories import make_user
 from opportunity_crm.tests.test_deal_keys import make_registration

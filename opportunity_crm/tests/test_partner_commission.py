@@ -7,7 +7,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, nowdate
 
 from opportunity_crm import api
-from opportunity_crm.crm import partner_portal
+from opportunity_crm.channel import partner_portal
 from opportunity_crm.tests.factories import (
 	add_wish,
 	convert,

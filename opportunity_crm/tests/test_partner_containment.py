@@ -20,7 +20,8 @@ from frappe.model.workflow import apply_workflow
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, today
 
-from opportunity_crm.crm.partner_users import ROLE, invite
+from opportunity_crm.channel.partner_users import invite
+from opportunity_crm.constants.roles import PARTNER_USER as ROLE
 from opportunity_crm.setup import workflow
 from opportunity_crm.tests.factories import (
 	make_address,

@@ -6,7 +6,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils.data import sha256_hash
 
 from opportunity_crm import api
-from opportunity_crm.crm.partner_users import ROLE, invite, partner_of
+from opportunity_crm.channel.partner_users import invite, partner_of
+from opportunity_crm.constants.roles import PARTNER_USER as ROLE
 from opportunity_crm.exceptions import InviteConfirmationError
 from opportunity_crm.tests.factories import make_customer, make_sales_partner, make_user, unique
 

@@ -8,8 +8,9 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, flt, nowdate
 
 from opportunity_crm import api
-from opportunity_crm.crm import partner_portal
-from opportunity_crm.crm.partner_users import ROLE, invite, partner_of
+from opportunity_crm.channel import partner_portal
+from opportunity_crm.channel.partner_users import invite, partner_of
+from opportunity_crm.constants.roles import PARTNER_USER as ROLE
 from opportunity_crm.exceptions import InvalidArgumentError, PartnerUserError
 from opportunity_crm.tests.committed import keep_row_level_access
 from opportunity_crm.tests.factories import (

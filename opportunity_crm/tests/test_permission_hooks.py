@@ -1,6 +1,6 @@
 """The row-level `has_permission` hooks answer True or False, never None, for every kind of user and
 document, and so give the same verdict under Frappe v15's and v16's reading of their answer (see
-`opportunity_crm.permissions`). The HTTP matrix in test_row_level_access proves the access itself."""
+`opportunity_crm.opportunities.permissions`). The HTTP matrix in test_row_level_access proves the access itself."""
 
 import frappe
 from erpnext.crm.doctype.opportunity.opportunity import make_quotation
@@ -8,7 +8,7 @@ from frappe.permissions import add_user_permission, has_controller_permissions
 from frappe.tests.utils import FrappeTestCase
 
 from opportunity_crm import api
-from opportunity_crm.permissions import as_one_term
+from opportunity_crm.opportunities.permissions import as_one_term
 from opportunity_crm.tests.factories import (
 	add_wish,
 	convert,
@@ -20,10 +20,10 @@ from opportunity_crm.tests.factories import (
 )
 
 HOOKS = {
-	"Opportunity": "opportunity_crm.permissions.opportunity_has_permission",
-	"Quotation": "opportunity_crm.permissions.quotation_has_permission",
-	"Sales Order": "opportunity_crm.permissions.sales_order_has_permission",
-	"Customer": "opportunity_crm.permissions.customer_has_permission",
+	"Opportunity": "opportunity_crm.opportunities.permissions.opportunity_has_permission",
+	"Quotation": "opportunity_crm.opportunities.permissions.quotation_has_permission",
+	"Sales Order": "opportunity_crm.opportunities.permissions.sales_order_has_permission",
+	"Customer": "opportunity_crm.opportunities.permissions.customer_has_permission",
 }
 
 

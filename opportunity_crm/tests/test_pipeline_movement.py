@@ -128,7 +128,7 @@ class TestPipelineMovement(FrappeTestCase):
 		self.assertEqual(row.to_forecast_category, doc.forecast_category)
 
 	def test_a_set_based_change_records_one_row_per_opportunity_it_changes(self):
-		from opportunity_crm.crm.movement import record_set_based_change
+		from opportunity_crm.forecasting.movement import record_set_based_change
 
 		first, second = self.opportunity(), self.opportunity()
 		newcomer = make_sales_person()
@@ -178,7 +178,7 @@ class TestPipelineMovement(FrappeTestCase):
 		self.assertEqual((row.from_forecast_category, row.to_forecast_category), ("Pipeline", "Commit"))
 
 	def test_won_once_when_it_becomes_a_customer_not_again_when_its_order_is_submitted(self):
-		"""One definition of won (`crm/won.py`): the Customer makes it won, as it makes its forecast
+		"""One definition of won (`opportunities/won.py`): the Customer makes it won, as it makes its forecast
 		category Closed; ERPNext's Converted, set when the order is submitted, is the same win."""
 		doc = self.opportunity()
 		add_wish(doc.name)

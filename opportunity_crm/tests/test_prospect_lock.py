@@ -1,13 +1,13 @@
-"""The prospect's lock (`crm.prospect_lock`): one MariaDB user-level lock per key value, held until the
+"""The prospect's lock (`channel.prospect_lock`): one MariaDB user-level lock per key value, held until the
 transaction ends, waited for by any other connection that checks the same prospect."""
 
 import frappe
 from frappe.database import get_db
 from frappe.tests.utils import FrappeTestCase
 
-from opportunity_crm.crm import prospect_lock
-from opportunity_crm.crm.atomic import atomic
-from opportunity_crm.crm.prospect_lock import lock_name, lock_prospect
+from opportunity_crm.base.atomic import atomic
+from opportunity_crm.channel import prospect_lock
+from opportunity_crm.channel.prospect_lock import lock_name, lock_prospect
 from opportunity_crm.exceptions import BusyError
 
 

@@ -12,9 +12,9 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days
 
 from opportunity_crm import api
-from opportunity_crm.crm import data_health
 from opportunity_crm.exceptions import MissingSalesPersonOrPartnerError, SalesTeamError
-from opportunity_crm.permissions import TEAM_NAMES_LIMIT, opportunity_conditions
+from opportunity_crm.opportunities import data_health
+from opportunity_crm.opportunities.permissions import TEAM_NAMES_LIMIT, opportunity_conditions
 from opportunity_crm.tests.factories import (
 	add_wish,
 	convert,

@@ -7,7 +7,7 @@ from frappe.desk.form.save import savedocs
 from frappe.tests.utils import FrappeTestCase
 
 from opportunity_crm import api
-from opportunity_crm.crm.party_links import add_links
+from opportunity_crm.opportunities.party_links import add_links
 from opportunity_crm.tests.factories import (
 	convert,
 	linked_parents,

@@ -14,7 +14,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from opportunity_crm import api
-from opportunity_crm.crm import deal_expiry, forecast
+from opportunity_crm.channel import deal_expiry
+from opportunity_crm.forecasting import forecast
 from opportunity_crm.opportunity_crm.report.pipeline_movement.pipeline_movement import drill_down
 from opportunity_crm.tests.factories import (
 	add_wish,

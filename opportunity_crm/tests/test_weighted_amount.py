@@ -2,7 +2,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import nowdate
 
-from opportunity_crm.crm.probability import backfill_weighted_amounts_between
+from opportunity_crm.forecasting.probability import backfill_weighted_amounts_between
 from opportunity_crm.opportunity_crm.report.opportunity_pipeline.opportunity_pipeline import execute
 from opportunity_crm.tests.factories import convert, default_company, make_lead, make_sales_partner
 from opportunity_crm.tests.test_workspace import card_value

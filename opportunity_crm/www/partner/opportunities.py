@@ -3,7 +3,7 @@ what the partner may change of them (opportunity_crm.api.update_partner_opportun
 
 import frappe
 
-from opportunity_crm.crm import partner_portal
+from opportunity_crm.channel import partner_portal
 
 no_cache = 1
 

@@ -2,7 +2,7 @@
 
 import frappe
 
-from opportunity_crm.crm import partner_portal
+from opportunity_crm.channel import partner_portal
 
 no_cache = 1
 

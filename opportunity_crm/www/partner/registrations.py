@@ -3,7 +3,7 @@ deal (opportunity_crm.api.register_deal)."""
 
 import frappe
 
-from opportunity_crm.crm import partner_portal
+from opportunity_crm.channel import partner_portal
 
 no_cache = 1
 

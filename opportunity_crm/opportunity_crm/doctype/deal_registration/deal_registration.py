@@ -1,9 +1,9 @@
 """Deal Registration: a Sales Partner's claim on a prospect. The rules live in
-`opportunity_crm.crm.deal_registration`; the Workflow "Deal Registration" moves `status`."""
+`opportunity_crm.channel.deal_registration`; the Workflow "Deal Registration" moves `status`."""
 
 from frappe.model.document import Document
 
-from opportunity_crm.crm import deal_registration, partner_access
+from opportunity_crm.channel import deal_registration, partner_access
 
 
 class DealRegistration(Document):

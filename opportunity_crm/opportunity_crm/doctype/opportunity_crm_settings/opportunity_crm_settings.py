@@ -3,7 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint
 
-from opportunity_crm.crm.deal_expiry import DEFAULT_DAYS
+from opportunity_crm.channel.deal_expiry import DEFAULT_DAYS
 
 
 class OpportunityCRMSettings(Document):

@@ -1,4 +1,4 @@
-"""One row of a forecast snapshot (`opportunity_crm.crm.forecast.take_snapshot` writes them, set-based)."""
+"""One row of a forecast snapshot (`opportunity_crm.forecasting.forecast.take_snapshot` writes them, set-based)."""
 
 import frappe
 from frappe.model.document import Document

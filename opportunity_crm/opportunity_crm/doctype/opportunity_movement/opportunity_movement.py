@@ -1,6 +1,6 @@
 """Opportunity Movement: the app's log of how each Opportunity moved through the pipeline.
 
-Rows are written only by `opportunity_crm.crm.movement`, in the transaction of the change; nobody creates,
+Rows are written only by `opportunity_crm.forecasting.movement`, in the transaction of the change; nobody creates,
 edits or deletes them (the doctype's permissions are read-only)."""
 
 import frappe

@@ -1,11 +1,11 @@
 """Opportunity Data Health: one row per record of the site's history that breaks a rule, with what
 resolves it and, where the fix is mechanical, an action. The queries live in
-`opportunity_crm.crm.data_health`; the user's permissions apply."""
+`opportunity_crm.opportunities.data_health`; the user's permissions apply."""
 
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.data_health import ROW_LIMIT, get_problems
+from opportunity_crm.opportunities.data_health import ROW_LIMIT, get_problems
 
 
 def execute(filters=None):

@@ -1,6 +1,6 @@
 """Opportunity Forecast: target, achieved, commit, best case, weighted pipeline and gap per Sales Person
 (rolled up the tree), Sales Partner or Company, per month or quarter of the expected closing date; years
-are kept apart ("2025-03" and "2026-03" are two columns). Definitions: `opportunity_crm.crm.forecast`
+are kept apart ("2025-03" and "2026-03" are two columns). Definitions: `opportunity_crm.forecasting.forecast`
 (gap = target - achieved - commit, shown only where there is a target; best case = Commit + Best Case).
 By default the range is this quarter and the next (`default_range`, and the same in the desk's filters).
 
@@ -18,7 +18,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, flt, get_last_day, getdate, nowdate
 
-from opportunity_crm.crm import forecast
+from opportunity_crm.forecasting import forecast
 
 VALUES = {
 	"target": "Target",

@@ -1,16 +1,16 @@
 """Opportunity Pipeline: count, amount, weighted amount and conversions, grouped by Sales Partner, Sales
 Partner Kind (Individual / Company), Sales Person, Sales Stage or Company. One query; the user's
-permissions (row-level access included) apply. Converted is won, as everywhere (`crm/won.py`: it became a
+permissions (row-level access included) apply. Converted is won, as everywhere (`opportunities/won.py`: it became a
 Customer or got a Sales Order, or ERPNext set it Converted).
 Amounts are in the company's currency: the sums of `base_opportunity_amount` and `base_weighted_amount`
-(defined once, in `opportunity_crm.crm.probability`)."""
+(defined once, in `opportunity_crm.forecasting.probability`)."""
 
 import frappe
 from frappe import _
 from frappe.utils import flt
 
-from opportunity_crm.crm.won import won_sql
-from opportunity_crm.permissions import match_condition
+from opportunity_crm.opportunities.permissions import match_condition
+from opportunity_crm.opportunities.won import won_sql
 
 # Group By -> the grouped column
 GROUPS = {

@@ -5,7 +5,7 @@ Two queries with GROUP BY, no Python per Opportunity:
   moved back, pushed (closing date later), amount up / down (sums in the company's currency), won, lost,
   closed. A movement counts for the Sales Person the Opportunity had right after it; counts are of
   Opportunities (a deal moved forward twice counts once), the amounts are summed over every move;
-- the open Opportunities now (status Open, Quotation or Replied, and not won: `crm/won.py`): how many,
+- the open Opportunities now (status Open, Quotation or Replied, and not won: `opportunities/won.py`): how many,
   average days in the current stage, and how many had no movement for the last N days. Each
   Opportunity's last moves come from the (`opportunity`, `moved_on`) index. An Opportunity from before the app was installed has no movements:
   its current stage and its last change are dated from its `creation` (an upper bound; the first change
@@ -23,12 +23,12 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_to_date, cint, flt, getdate, now_datetime
 
-from opportunity_crm.crm.won import won_sql
-from opportunity_crm.permissions import match_condition
+from opportunity_crm.constants.opportunity_status import OPEN_STATUSES
+from opportunity_crm.opportunities.permissions import match_condition
+from opportunity_crm.opportunities.won import won_sql
 
 REPORT = "Pipeline Movement"
 GROUPS = {"Sales Person": "`sp`.`name`", "Parent Team": "`sp`.`parent_sales_person`"}
-OPEN_STATUSES = ("Open", "Quotation", "Replied")
 DEFAULT_STALE_DAYS = 14
 DRILL_DOWN_LIMIT = 1000  # the Opportunity list's filter carries the names
 

@@ -5,15 +5,15 @@ submit even when a caller set `flags.ignore_validate` (ERPNext's bulk Quotation 
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.customer_conversion import link_party_customer
-from opportunity_crm.crm.rules import (
+from opportunity_crm.exceptions import OpportunityMismatchError
+from opportunity_crm.opportunities.customer_conversion import link_party_customer
+from opportunity_crm.opportunities.rules import (
 	ensure_same_company,
 	get_opportunity_customer,
 	opportunity_values,
 	require_address_and_contact,
 )
-from opportunity_crm.crm.sales_team import give_team_to_order
-from opportunity_crm.exceptions import OpportunityMismatchError
+from opportunity_crm.opportunities.sales_team import give_team_to_order
 
 CHECKED_FIELDS = ("opportunity", "customer", "company")
 

@@ -1,6 +1,6 @@
 """What a partner user may read, through Frappe's own permission engine.
 
-A partner session is a user with the role "Partner User" and no staff role (`deal_registration.is_staff`);
+A partner session is a user with the role "Partner User" and no staff role (`partner_users.is_staff`);
 `partner_of` names its Sales Partner. Desk users are not touched by anything here.
 
 - Deal Registration: `permission_query_conditions` (lists, counts, reports, exports, link search) and the
@@ -35,7 +35,8 @@ import frappe
 from frappe import _
 from frappe.utils.caching import request_cache
 
-from opportunity_crm.crm.partner_users import ROLE, partner_of
+from opportunity_crm.channel.partner_users import is_staff, partner_of
+from opportunity_crm.constants.roles import PARTNER_USER
 
 DEAL_REGISTRATION = "Deal Registration"
 # no partner session reads these rows
@@ -45,10 +46,8 @@ NOTHING = "1 = 0"
 @request_cache
 def partner_session(user: str | None = None) -> bool:
 	"""A partner user without a staff role: what this module restricts."""
-	from opportunity_crm.crm.deal_registration import is_staff
-
 	user = user or frappe.session.user
-	return ROLE in frappe.get_roles(user) and not is_staff(user)
+	return PARTNER_USER in frappe.get_roles(user) and not is_staff(user)
 
 
 @request_cache

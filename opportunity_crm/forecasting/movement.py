@@ -1,5 +1,5 @@
 """Pipeline movement: one `Opportunity Movement` row per change of an Opportunity's Sales Stage, amount,
-expected closing date, forecast category or Sales Person, when it becomes won (`crm/won.py`), per status
+expected closing date, forecast category or Sales Person, when it becomes won (`opportunities/won.py`), per status
 change to Lost or Closed, and per creation (a new deal).
 
 `record_movements(doc)` runs in Opportunity.on_change, which Frappe runs after every insert and save and
@@ -15,7 +15,7 @@ does not rewrite history:
   that already orders the funnel: ERPNext's stages get 10 %…80 % in funnel order) is higher / lower than
   the old one's; a stage set where there was none is Forward, a stage removed is Back; two stages of the
   same probability are neither.
-- Won: once per Opportunity, when it becomes won (`crm/won.py`: a Customer, a Sales Order or ERPNext's
+- Won: once per Opportunity, when it becomes won (`opportunities/won.py`: a Customer, a Sales Order or ERPNext's
   Converted, whichever comes first; a merge that brings a won deal's rows brings its Won row).
 - Amount: Up / Down by the amount in the company's currency (the report adds those).
 - Closing Date: Pushed (later) / Pulled (earlier), when both dates are set.
@@ -26,19 +26,19 @@ from frappe.query_builder.terms import ParameterizedValueWrapper
 from frappe.utils import flt, getdate, now_datetime
 from pypika.terms import PseudoColumn, Term
 
-from opportunity_crm.crm.won import is_won
-from opportunity_crm.permissions import (
+from opportunity_crm.opportunities.permissions import (
 	NO_OBJECTION,
 	get_restrictions,
 	opportunity_conditions,
 	opportunity_is_allowed,
 )
+from opportunity_crm.opportunities.won import is_won
 
 DOCTYPE = "Opportunity Movement"
 STATE_FLAG = "opportunity_crm_movement_state"
 INSERT = object()  # marks the change that created the Opportunity
 AMOUNT_COLUMNS = ("from_amount", "to_amount", "from_base_amount", "to_base_amount")  # NOT NULL, as Currency
-# status the Opportunity reaches -> kind of the row; Won is written when it becomes won (`crm/won.py`)
+# status the Opportunity reaches -> kind of the row; Won is written when it becomes won (`opportunities/won.py`)
 STATUS_KINDS = {"Lost": "Lost", "Closed": "Closed"}
 COLUMNS = (
 	"opportunity",

@@ -10,8 +10,8 @@ record with them. An Opportunity with none of those documents may lose its links
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.party_links import count_linked_records
 from opportunity_crm.exceptions import MissingAddressOrContactError
+from opportunity_crm.opportunities.party_links import count_linked_records
 
 
 def check_unlinked(doc) -> None:

@@ -18,7 +18,7 @@ import hashlib
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.deal_keys import KEY_FIELDS
+from opportunity_crm.channel.deal_keys import KEY_FIELDS
 from opportunity_crm.exceptions import BusyError
 
 # Seconds to wait for a prospect another check holds (an approval creates a Lead, an Opportunity, a

@@ -19,7 +19,8 @@ from frappe.model.document import Document
 from frappe.permissions import get_user_permissions
 from frappe.utils.caching import request_cache
 
-UNRESTRICTED_ROLES = {"Sales Manager", "System Manager"}
+from opportunity_crm.base.chunks import add_indexes
+from opportunity_crm.constants.roles import UNRESTRICTED_ROLES
 
 
 def is_enabled() -> bool:
@@ -30,7 +31,7 @@ def is_enabled() -> bool:
 def get_restrictions(user: str) -> frappe._dict | None:
 	"""What limits `user`: {"sales_persons": [...] or None, "sales_partners": [...] or None}, or None
 	when nothing does."""
-	if user == "Administrator" or not is_enabled() or UNRESTRICTED_ROLES & set(frappe.get_roles(user)):
+	if user == "Administrator" or not is_enabled() or set(UNRESTRICTED_ROLES) & set(frappe.get_roles(user)):
 		return None
 	restrictions = frappe._dict(
 		# team_opportunities: looked up when a query first needs it (sales_person_condition)
@@ -343,3 +344,22 @@ def own_sales_person(user: str) -> str | None:
 	return frappe.db.get_value(
 		"Sales Person", {"employee": ("in", employees), "enabled": 1, "is_group": 0}, "name"
 	)
+
+
+# Indexes ----------------------------------------------------------------------------------------------
+
+# Row-level access and the reports filter Opportunities by Sales Person and Sales Partner; a restricted
+# user's list shows their newest first. One composite index each serves the filter alone (its prefix) and
+# the filter with the list's order, where a single-column index made MariaDB intersect it with `company`
+# (slower than a full scan) or read the newest of everyone's rows until 20 were the user's
+# (benchmarks/access_indexes.py).
+ACCESS_INDEXES = {
+	"Opportunity": {
+		"opportunity_crm_sales_person": ("sales_person", "modified"),
+		"opportunity_crm_sales_partner": ("sales_partner", "modified"),
+	},
+}
+
+
+def ensure_access_indexes() -> None:
+	add_indexes(ACCESS_INDEXES)

@@ -21,15 +21,13 @@ from frappe import _
 from frappe.model.workflow import apply_workflow, get_transitions, get_workflow
 from frappe.utils import add_days, cint, escape_html, getdate, today
 
-from opportunity_crm.crm import deal_keys, prospect_lock
-from opportunity_crm.crm.atomic import atomic
-from opportunity_crm.crm.partner_users import partner_of
+from opportunity_crm.base.atomic import atomic
+from opportunity_crm.channel import deal_keys, prospect_lock
+from opportunity_crm.channel.partner_access import may_read_registration
+from opportunity_crm.channel.partner_users import is_staff, partner_of
 from opportunity_crm.exceptions import DealRegistrationError, RegistrationConflictError
 
 DOCTYPE = "Deal Registration"
-STAFF_ROLES = ("System Manager", "Sales Manager", "Channel Manager")
-PARTNER_ROLE = "Partner User"
-CHANNEL_MANAGER = "Channel Manager"
 # the partner may edit while the registration is in these states
 PARTNER_EDITABLE = ("Draft", "Returned")
 # the workflow's action for each decision
@@ -56,10 +54,6 @@ def key_label(key: str) -> str:
 		"key_phone": _("phone"),
 		"key_name": _("company name"),
 	}.get(key, key)
-
-
-def is_staff(user: str | None = None) -> bool:
-	return bool(set(frappe.get_roles(user or frappe.session.user)) & set(STAFF_ROLES))
 
 
 # Saving ------------------------------------------------------------------------------------------------
@@ -295,7 +289,7 @@ def create_deal(doc) -> None:
 	"""The Lead (reused when one with the same key has no Opportunity yet) with the prospect's Address and
 	Contact, converted by the app's own conversion into the Opportunity of the partner and the Sales
 	Person; the three link to each other."""
-	from opportunity_crm.crm.lead_conversion import convert_lead
+	from opportunity_crm.opportunities.lead_conversion import convert_lead
 
 	lead = reusable_lead(doc) or make_lead(doc)
 	link_contact(doc, lead)
@@ -573,9 +567,7 @@ def has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	Returned (the stored status: a submit changes it in the same save). Staff: Frappe's rules alone.
 
 	True (no objection) or False, never None: Frappe v16's `has_controller_permissions` denies on any
-	falsy answer, None included (v15 read None as "no opinion"); see `opportunity_crm.permissions`."""
-	from opportunity_crm.crm.partner_access import may_read_registration
-
+	falsy answer, None included (v15 read None as "no opinion"); see `opportunity_crm.opportunities.permissions`."""
 	user = user or frappe.session.user
 	if is_staff(user):
 		return True

@@ -26,16 +26,20 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from opportunity_crm.crm import intake
-from opportunity_crm.crm.rules import add_sales_person, is_active_sales_person, validate_sales_person
+from opportunity_crm.constants.opportunity_status import CLOSED_STATUSES
 from opportunity_crm.exceptions import (
 	InvalidSalesPersonError,
 	MissingSalesPersonOrPartnerError,
 	SalesTeamError,
 )
+from opportunity_crm.opportunities import intake
+from opportunity_crm.opportunities.rules import (
+	add_sales_person,
+	is_active_sales_person,
+	validate_sales_person,
+)
 
 FULL_CREDIT = 100
-CLOSED_STATUSES = ("Lost", "Closed", "Converted")
 
 
 def revenue_rows(doc) -> list:

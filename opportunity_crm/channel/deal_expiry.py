@@ -4,7 +4,8 @@ An approved registration protects its prospect until `protected_until` (approval
 Settings ▸ Protection (Days)). Then:
 
 - its Opportunity became a Customer or got a Sales Order: the registration is **Converted**, at once, from
-  the app's conversion path (`customer_conversion.mark_converted` calls `convert_registrations`), and by the
+  the app's conversion path (the Customer's and the Sales Order's events, `overrides/customer.py` and
+  `overrides/sales_order.py`, call `convert_registrations` after `mark_converted`), and by the
   daily job for anything that path missed;
 - within Expiry Notice (Days Before) of the end: the partner user gets one e-mail (`expiry_notice_sent`);
 - after the end, not converted: **Expired**, the prospect is free for other partners again; the Opportunity
@@ -18,7 +19,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, today
 
-from opportunity_crm.crm.document_writes import set_on_document
+from opportunity_crm.base.document_writes import set_on_document
 
 DOCTYPE = "Deal Registration"
 DEFAULT_DAYS = {"registration_protection_days": 90, "registration_expiry_notice_days": 7}

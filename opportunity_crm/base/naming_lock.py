@@ -9,7 +9,7 @@ since last read": every conversion that waited for the series row behind another
 A transaction reads from a snapshot taken at its first plain read, and a locking read takes none. So a
 call that starts a fresh transaction, locks the series row first and reads afterwards sees the row as the
 previous holder left it, and names its document without an error; concurrent calls queue on the row (as
-they did at the insert) instead of failing. `crm.atomic.run_retrying` starts each attempt in a fresh
+they did at the insert) instead of failing. `base.atomic.run_retrying` starts each attempt in a fresh
 transaction when it owns it.
 """
 

@@ -10,18 +10,18 @@ import frappe
 from erpnext.crm.doctype.opportunity.opportunity import make_customer
 from frappe.utils import getdate, nowdate
 
-from opportunity_crm.crm.atomic import atomic
-from opportunity_crm.crm.audit import record_conversion
-from opportunity_crm.crm.deal_expiry import convert_registrations
-from opportunity_crm.crm.document_writes import set_through_document
-from opportunity_crm.crm.party_links import copy_links
-from opportunity_crm.crm.rules import (
+from opportunity_crm.base.atomic import atomic
+from opportunity_crm.base.audit import record_conversion
+from opportunity_crm.base.document_writes import set_through_document
+from opportunity_crm.constants.opportunity_status import GIVEN_UP_STATUSES
+from opportunity_crm.exceptions import OpportunityRuleError
+from opportunity_crm.opportunities.party_links import copy_links
+from opportunity_crm.opportunities.rules import (
 	ensure_customer_has_no_other_opportunity,
 	ensure_opportunity_has_no_other_customer,
 	require_address_and_contact,
 )
-from opportunity_crm.crm.sales_team import give_team_to_customer
-from opportunity_crm.exceptions import OpportunityRuleError
+from opportunity_crm.opportunities.sales_team import give_team_to_customer
 
 
 def create_customer(opportunity: str, customer: str | None = None) -> str:
@@ -90,7 +90,7 @@ def find_opportunity_of_new_customer(customer) -> str | None:
 				"opportunity_from": "Prospect",
 				"party_name": customer.prospect_name,
 				"customer": ("is", "not set"),
-				"status": ("not in", ("Lost", "Closed")),
+				"status": ("not in", GIVEN_UP_STATUSES),
 			},
 			pluck="name",
 			limit=2,
@@ -125,12 +125,12 @@ def prepare_customer_link(customer) -> None:
 	customer.flags.opportunity_crm_link_to = opportunity.name
 
 
-def complete_customer_link(customer) -> None:
+def complete_customer_link(customer) -> str | None:
 	"""Point the Opportunity at its Customer and link its Addresses and Contacts to the Customer
-	(runs in Customer.on_update, once the Customer row exists)."""
+	(runs in Customer.on_update, once the Customer row exists); return the Opportunity it converted."""
 	opportunity = customer.flags.pop("opportunity_crm_link_to", None)
 	if not opportunity:
-		return
+		return None
 	mark_converted(opportunity, {"customer": customer.name})
 	copy_links(
 		"Opportunity",
@@ -141,6 +141,7 @@ def complete_customer_link(customer) -> None:
 	)
 	lead = [("Lead", customer.lead_name)] if customer.lead_name else []
 	record_conversion(("Opportunity", opportunity), ("Customer", customer.name), *lead)
+	return opportunity
 
 
 def mark_converted(opportunity: str, values: dict | None = None) -> None:
@@ -151,4 +152,3 @@ def mark_converted(opportunity: str, values: dict | None = None) -> None:
 	if not frappe.db.get_value("Opportunity", opportunity, "converted_on", for_update=True):
 		values["converted_on"] = getdate(nowdate())
 	set_through_document("Opportunity", opportunity, values)
-	convert_registrations(opportunity)  # a partner's approved Deal Registration of it is Converted

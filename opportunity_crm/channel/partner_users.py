@@ -7,7 +7,7 @@ the party (Dynamic Link, `erpnext.portal.utils`). A partner user is the same for
   /partner);
 - a Contact with the user's e-mail, linked to the Sales Partner, whose `user` is the user;
 - a User Permission on that Sales Partner, applied to every doctype: Frappe's User Permissions, and the
-  app's row-level access (`opportunity_crm.permissions`), then limit whatever the user reads over REST,
+  app's row-level access (`opportunity_crm.opportunities.permissions`), then limit whatever the user reads over REST,
   `frappe.client` and reports to the partner's records.
 
 `partner_of(user)` is the one answer to "whose partner user is this": the Sales Partner of the user's
@@ -20,29 +20,30 @@ from frappe import _
 from frappe.permissions import add_user_permission
 from frappe.utils import validate_email_address
 
+from opportunity_crm.constants.roles import INVITER_ROLES, PARTNER_USER, STAFF_ROLES
 from opportunity_crm.exceptions import InvalidArgumentError, InviteConfirmationError, PartnerUserError
 
-ROLE = "Partner User"
 PORTAL_HOME = "/partner"
-# who may invite a partner's people besides those who may edit the Sales Partner: ERPNext leaves the Sales
-# Partner read-only to a Sales Manager (its master is the Sales Master Manager's), yet onboarding a partner
-# is a sales manager's or channel manager's job
-INVITER_ROLES = ("Sales Manager", "Channel Manager")
+
+
+def is_staff(user: str | None = None) -> bool:
+	"""A desk user who runs the partner channel (a partner session is a Partner User without it)."""
+	return bool(set(frappe.get_roles(user or frappe.session.user)) & set(STAFF_ROLES))
 
 
 def ensure_role() -> None:
 	"""The role "Partner User" (no desk access; home page: the partner portal). Install and tests."""
-	if frappe.db.exists("Role", ROLE):
+	if frappe.db.exists("Role", PARTNER_USER):
 		return
-	frappe.get_doc({"doctype": "Role", "role_name": ROLE, "desk_access": 0, "home_page": PORTAL_HOME}).insert(
-		ignore_permissions=True
-	)
+	frappe.get_doc(
+		{"doctype": "Role", "role_name": PARTNER_USER, "desk_access": 0, "home_page": PORTAL_HOME}
+	).insert(ignore_permissions=True)
 
 
 def partner_of(user: str | None = None) -> str | None:
 	"""The Sales Partner `user` (default: the session's user) works for, or None."""
 	user = user or frappe.session.user
-	if not user or user in ("Guest", "Administrator") or ROLE not in frappe.get_roles(user):
+	if not user or user in ("Guest", "Administrator") or PARTNER_USER not in frappe.get_roles(user):
 		return None
 	partners = set(
 		frappe.get_all(
@@ -57,7 +58,7 @@ def partner_of(user: str | None = None) -> str | None:
 def require_inviter(sales_partner: str) -> None:
 	"""The session's user may invite the people of `sales_partner`: write on it, or read on it and one of
 	INVITER_ROLES (sales_partner.js shows the Invite button on the same rule). 403 otherwise."""
-	from opportunity_crm.crm.checks import require_record
+	from opportunity_crm.base.checks import require_record
 
 	require_record("Sales Partner", sales_partner, "sales_partner", "read")
 	if set(INVITER_ROLES) & set(frappe.get_roles()) or frappe.has_permission(
@@ -186,15 +187,15 @@ def ensure_user(email: str, sales_partner: str, person, confirm: bool = False) -
 				"user_type": "Website User",
 				# the mail goes after the User Permission (invite)
 				"send_welcome_email": 0,
-				"roles": [{"role": ROLE}],
+				"roles": [{"role": PARTNER_USER}],
 			}
 		)
 		doc.insert(ignore_permissions=True)
 		return doc.name, True
-	if ROLE not in frappe.get_roles(user):
+	if PARTNER_USER not in frappe.get_roles(user):
 		doc = frappe.get_doc("User", user)
 		doc.flags.ignore_permissions = True
-		doc.add_roles(ROLE)
+		doc.add_roles(PARTNER_USER)
 	return user, False
 
 
@@ -276,7 +277,7 @@ def leave_other_partners(user: str, contact, sales_partner: str) -> None:
 def remove_partner_user_permissions() -> None:
 	"""Uninstall: the User Permissions on Sales Partners that invitations gave partner users (the users and
 	their Contacts stay: people, their history; without the role they see nothing)."""
-	users = frappe.get_all("Has Role", filters={"role": ROLE, "parenttype": "User"}, pluck="parent")
+	users = frappe.get_all("Has Role", filters={"role": PARTNER_USER, "parenttype": "User"}, pluck="parent")
 	if users:
 		frappe.db.delete(
 			"User Permission", {"user": ("in", users), "allow": "Sales Partner", "apply_to_all_doctypes": 1}

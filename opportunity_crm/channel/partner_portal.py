@@ -6,7 +6,7 @@ field (Sales Person, Lead, margins, the conflict keys and matches). Two kinds of
 
 - Deal Registrations are read with the user's own permissions (`frappe.get_list` as the session user):
   Frappe's engine (role permissions, the User Permission on Sales Partner, the app's condition in
-  `crm/partner_access.py`) decides, so the portal lists exactly what `/api/resource/Deal Registration`
+  `channel/partner_access.py`) decides, so the portal lists exactly what `/api/resource/Deal Registration`
   lists to the same user.
 - ERPNext's Opportunity, Quotation and Sales Order: the role Partner User has no permission on them, and
   is given none, since a role permission would open every field of ERPNext's forms over REST (customer
@@ -35,9 +35,10 @@ from frappe.query_builder.functions import Count, Sum
 from frappe.utils import cstr, flt, fmt_money, formatdate, getdate
 from pypika.terms import ExistsCriterion
 
+from opportunity_crm.base.document_writes import set_on_document
+from opportunity_crm.channel.deal_registration import submit
+from opportunity_crm.channel.partner_users import partner_of
 from opportunity_crm.constants.opportunity_status import CLOSED_STATUSES
-from opportunity_crm.crm.document_writes import set_on_document
-from opportunity_crm.crm.partner_users import partner_of
 from opportunity_crm.exceptions import InvalidArgumentError
 
 # what a partner may see of each record
@@ -285,8 +286,6 @@ def register_deal(values: dict) -> dict:
 	doc.partner_user = frappe.session.user
 	doc.insert()
 	# the Workflow's "Submit", with the conflict check (helper module of Deal Registration)
-	from opportunity_crm.crm.deal_registration import submit
-
 	return {"name": doc.name, "status": submit(doc.name)["status"]}
 
 

@@ -14,12 +14,13 @@ user's permissions apply: role permissions per doctype, User Permissions and the
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.atomic import atomic
-from opportunity_crm.crm.party_links import LINKED_DOCTYPES, copy_links, count_linked_records
-from opportunity_crm.crm.sales_team import CLOSED_STATUSES, required_fields
+from opportunity_crm.base.atomic import atomic
+from opportunity_crm.constants.opportunity_status import CLOSED_STATUSES
 from opportunity_crm.exceptions import InvalidArgumentError
-from opportunity_crm.permissions import match_condition
-from opportunity_crm.setup import install
+from opportunity_crm.opportunities import history
+from opportunity_crm.opportunities.party_links import LINKED_DOCTYPES, copy_links, count_linked_records
+from opportunity_crm.opportunities.permissions import match_condition
+from opportunity_crm.opportunities.sales_team import required_fields
 
 LEAD_OPPORTUNITIES = "Lead with several Opportunities"
 MISSING_ADDRESS_OR_CONTACT = "Opportunity without Address or Contact"
@@ -199,7 +200,7 @@ def designated_opportunities(leads: list[str]) -> dict[str, str]:
 	Lead's yet: install's own ranking, for all of them in one query."""
 	if not leads:
 		return {}
-	ranked = install.RANKED_LEAD_OPPORTUNITIES.format(leads="x.party_name in %(leads)s")
+	ranked = history.RANKED_LEAD_OPPORTUNITIES.format(leads="x.party_name in %(leads)s")
 	return dict(
 		frappe.db.sql(
 			f"select `party_name`, `name` from ({ranked}) `chosen` where `chosen`.`pick` = 1",
@@ -577,7 +578,7 @@ def merge_lead_opportunity(opportunity: str) -> dict:
 		main = frappe.db.get_value("Opportunity", {"lead": lead}, "name", for_update=True)
 		designated = None
 		if not main:
-			chosen = install.choose_lead_opportunity(lead)
+			chosen = history.choose_lead_opportunity(lead)
 			if not chosen:
 				frappe.throw(
 					_(
@@ -586,7 +587,7 @@ def merge_lead_opportunity(opportunity: str) -> dict:
 					InvalidArgumentError,
 				)
 			require_merge_permission(chosen, "write")
-			main = designated = install.designate_lead_opportunity(lead)
+			main = designated = history.designate_lead_opportunity(lead)
 		if main == opportunity:
 			return {"merged": [], "into": main, "designated": designated}
 		merge(opportunity, main)

@@ -23,8 +23,8 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from opportunity_crm.crm.rules import is_active_sales_person
-from opportunity_crm.crm.sales_team import FULL_CREDIT
+from opportunity_crm.opportunities.rules import is_active_sales_person
+from opportunity_crm.opportunities.sales_team import FULL_CREDIT
 
 
 def hand_over_customers_of_disabled() -> list[str]:

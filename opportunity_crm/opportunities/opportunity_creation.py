@@ -1,11 +1,11 @@
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.atomic import atomic
-from opportunity_crm.crm.field_shapes import check_value_shapes
-from opportunity_crm.crm.party_links import add_links
-from opportunity_crm.crm.rules import require_address_and_contact
+from opportunity_crm.base.atomic import atomic
+from opportunity_crm.base.field_shapes import check_value_shapes
 from opportunity_crm.exceptions import InvalidArgumentError
+from opportunity_crm.opportunities.party_links import add_links
+from opportunity_crm.opportunities.rules import require_address_and_contact
 
 
 def create_opportunity(opportunity: dict, addresses: list, contacts: list) -> str:

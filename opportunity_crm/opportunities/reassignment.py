@@ -6,10 +6,9 @@ import frappe
 from frappe import _
 from frappe.utils import get_fullname
 
-from opportunity_crm.crm.atomic import atomic
-from opportunity_crm.crm.rules import validate_sales_person
-
-CLOSED_STATUSES = ("Lost", "Closed", "Converted")
+from opportunity_crm.base.atomic import atomic
+from opportunity_crm.constants.opportunity_status import CLOSED_STATUSES
+from opportunity_crm.opportunities.rules import validate_sales_person
 
 
 def reassign(opportunities: list[str], sales_person: str) -> dict:

@@ -4,7 +4,6 @@ with a message that names the record, the field and the rule."""
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.party_links import count_linked_records
 from opportunity_crm.exceptions import (
 	DuplicateCustomerError,
 	DuplicateOpportunityError,
@@ -14,6 +13,7 @@ from opportunity_crm.exceptions import (
 	OpportunityMismatchError,
 	ReadOnlyFieldError,
 )
+from opportunity_crm.opportunities.party_links import count_linked_records
 
 
 def find_other_opportunity_of_lead(
@@ -261,7 +261,7 @@ def ensure_customer_stays_with_its_opportunity(customer) -> None:
 def default_to_own_sales_person_and_partner(opportunity) -> None:
 	"""A restricted user's Opportunity without a Sales Person / Sales Partner gets their own (the only
 	partner they may access), so that they can open it again."""
-	from opportunity_crm.permissions import get_restrictions, own_sales_person
+	from opportunity_crm.opportunities.permissions import get_restrictions, own_sales_person
 
 	restrictions = get_restrictions(frappe.session.user)
 	if not restrictions:

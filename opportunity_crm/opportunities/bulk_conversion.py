@@ -10,16 +10,16 @@ Opportunity, none reported failed has one.
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.atomic import ATTEMPTS, run_retrying, transaction_lost
-from opportunity_crm.crm.lead_conversion import convert_lead
+from opportunity_crm.base.atomic import ATTEMPTS, run_retrying, transaction_lost
 from opportunity_crm.exceptions import BusyError, DuplicateOpportunityError
+from opportunity_crm.opportunities.lead_conversion import convert_lead
 
 REALTIME_EVENT = "opportunity_crm_bulk_conversion"
 
 
 def enqueue_conversion(leads: list[str], **options) -> str:
 	job = frappe.enqueue(
-		"opportunity_crm.crm.bulk_conversion.convert_leads",
+		"opportunity_crm.opportunities.bulk_conversion.convert_leads",
 		queue="long",
 		timeout=6 * 3600,
 		leads=leads,

@@ -9,7 +9,7 @@ rule; one that keeps them is completed so that both sides agree.
 import frappe
 from frappe import _
 
-from opportunity_crm.crm.document_writes import set_through_document
+from opportunity_crm.base.document_writes import set_through_document
 from opportunity_crm.exceptions import MergeConflictError
 
 OPPORTUNITY_FIELDS = ["name", "company", "opportunity_from", "party_name", "lead", "customer"]

@@ -11,6 +11,8 @@ from frappe.model.meta import get_field_precision
 from frappe.query_builder.functions import Round
 from frappe.utils import flt
 
+from opportunity_crm.base.chunks import update_in_chunks
+
 WEIGHTED_FIELDS = {"weighted_amount": "opportunity_amount", "base_weighted_amount": "base_opportunity_amount"}
 
 
@@ -82,8 +84,6 @@ def backfill_weighted_amounts(chunk: int = 1000) -> int:
 	"""Set both weighted amounts of every Opportunity from its amounts and probability (install, and the
 	patch that added `base_weighted_amount`): set-based, a commit per chunk of `chunk` Opportunities in
 	`name` order; `modified` is left as it was. Return how many rows changed (a second run: none)."""
-	from opportunity_crm.setup.install import update_in_chunks
-
 	return update_in_chunks(backfill_weighted_amounts_between, chunk)
 
 

@@ -17,7 +17,7 @@ Definitions (every amount in the company's currency):
   of target; negative: above it); only against a target: without one the report leaves it empty.
 An Opportunity counts in the month of its `expected_closing` (none: it is in no period). Its category is the
 stored `forecast_category`: every path that changes the status or converts runs the Opportunity's events,
-which keep it (`crm/forecast_category.py`: Lost, Closed and won deals never count as pipeline). A person's
+which keep it (`forecasting/forecast_category.py`: Lost, Closed and won deals never count as pipeline). A person's
 credit on an Opportunity is the `allocated_percentage` of their revenue rows (not
 overlay) in its Sales Team; an Opportunity without such rows credits 100 % to its `sales_person`. A partner
 and a company get 100 %. A team's row (a group Sales Person) sums its whole subtree (`lft`/`rgt`), its own
@@ -30,7 +30,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, get_first_day, get_last_day, getdate, nowdate
 
-from opportunity_crm.permissions import get_restrictions, match_condition, sql_list
+from opportunity_crm.opportunities.permissions import get_restrictions, match_condition, sql_list
 
 # the stored category (see the module)
 CATEGORY = "`tabOpportunity`.`forecast_category`"
@@ -189,7 +189,7 @@ def facts_sql(group: str, scope: dict) -> str:
 
 def scope_for(filters, apply_permissions: bool = True) -> dict:
 	"""What limits the numbers: the filters, and for a restricted user (row-level access) their own Sales
-	Persons / Sales Partners (`opportunity_crm.permissions`)."""
+	Persons / Sales Partners (`opportunity_crm.opportunities.permissions`)."""
 	scope = {"company": filters.get("company"), "apply_permissions": apply_permissions}
 	restrictions = get_restrictions(frappe.session.user) if apply_permissions else None
 	if restrictions:

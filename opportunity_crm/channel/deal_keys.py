@@ -31,6 +31,7 @@ from opportunity_crm.constants.deal_keys import (
 	PLATFORM_PAGES,
 	SUBDOMAIN_ACCOUNT_PLATFORMS,
 )
+from opportunity_crm.constants.opportunity_status import CLOSED_STATUSES
 
 KEY_FIELDS = ("key_tax_id", "key_domain", "key_phone", "key_name")
 
@@ -69,7 +70,6 @@ KEY_SOURCES = {
 PARTIES = ("Lead", "Customer", "Prospect")
 
 # An Opportunity still open: not lost, closed or won (a won one's Customer matches by itself).
-CLOSED_OPPORTUNITY_STATUSES = ("Lost", "Closed", "Converted")
 # A registration that holds its prospect: waiting for a decision, or approved and still protected.
 PENDING_REGISTRATION_STATUSES = ("Submitted", "Returned")
 
@@ -421,7 +421,7 @@ def match_queries(keys: dict, approved: bool = True) -> list[tuple[str, dict]]:
 	values = {
 		**keys,
 		"today": today(),
-		"closed": CLOSED_OPPORTUNITY_STATUSES,
+		"closed": CLOSED_STATUSES,
 		"pending": PENDING_REGISTRATION_STATUSES,
 	}
 	queries = []

@@ -1,8 +1,8 @@
 from erpnext.crm.doctype.lead.lead import make_opportunity
 
-from opportunity_crm.crm.atomic import atomic
-from opportunity_crm.crm.checks import require_enabled
-from opportunity_crm.crm.naming_lock import lock_naming_series
+from opportunity_crm.base.atomic import atomic
+from opportunity_crm.base.checks import require_enabled
+from opportunity_crm.base.naming_lock import lock_naming_series
 
 
 def convert_lead(
@@ -17,7 +17,7 @@ def convert_lead(
 		# Lock the Lead (and learn whether it exists and is enabled, in the same query): conversions of
 		# one Lead queue up here; the Opportunity's validate then refuses all but the first, naming it.
 		require_enabled("Lead", lead, "lead", for_update=True)
-		# then the Opportunity's naming-series row, before the first plain read (crm.naming_lock): on
+		# then the Opportunity's naming-series row, before the first plain read (base.naming_lock): on
 		# MariaDB 11.8 a conversion that queued for it behind another one would otherwise fail with 1020
 		lock_naming_series("Opportunity")
 

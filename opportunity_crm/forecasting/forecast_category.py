@@ -1,5 +1,5 @@
 """An Opportunity's forecast category follows its Sales Stage unless chosen by hand, as its probability does
-(`opportunity_crm.crm.probability`); its status decides first.
+(`opportunity_crm.forecasting.probability`); its status decides first.
 
 - Categories: Pipeline, Best Case, Commit (open deals), Closed (won), Omitted (never counted).
 - The status decides for finished deals, whatever the stage or a hand choice says (`status_category`):
@@ -19,8 +19,10 @@ these, so the stored field is the category: the list, the forecast and the snaps
 
 import frappe
 
-from opportunity_crm.crm.movement import record_set_based_change
-from opportunity_crm.crm.won import is_won, won_sql
+from opportunity_crm.base.chunks import update_in_chunks
+from opportunity_crm.constants.opportunity_status import CLOSED_STATUSES
+from opportunity_crm.forecasting.movement import record_set_based_change
+from opportunity_crm.opportunities.won import is_won, won_sql
 
 CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
 OPEN_CATEGORIES = ("Pipeline", "Best Case", "Commit")
@@ -100,7 +102,7 @@ def follow_stage(stage, method=None) -> None:
 	followers = (
 		(opportunity.sales_stage == stage.name)
 		& (opportunity.forecast_category_overridden == 0)
-		& opportunity.status.notin(("Lost", "Closed", "Converted"))
+		& opportunity.status.notin(CLOSED_STATUSES)
 		& opportunity.converted_on.isnull()
 	)
 	# the pipeline movement log: one row per Opportunity that changes, before the update
@@ -112,8 +114,6 @@ def backfill_forecast_categories(chunk: int = 1000) -> int:
 	"""Give every Opportunity the category its status or stage gives it (install, and the patch that added
 	the field): set-based, a commit per chunk of `chunk` Opportunities in `name` order; `modified` is left as
 	it was; a category chosen by hand stays. Return how many rows changed (a second run: none)."""
-	from opportunity_crm.setup.install import update_in_chunks
-
 	return update_in_chunks(backfill_forecast_categories_between, chunk)
 
 

@@ -79,7 +79,7 @@ def run_retrying(call: Callable, attempts: int = ATTEMPTS):
 	for attempt in range(1, attempts + 1):
 		if owns_transaction and attempt == 1:
 			# a fresh transaction, whose snapshot starts at the call's own first read: a call may lock a
-			# row first (crm.naming_lock) and must not see it through a snapshot the request took earlier
+			# row first (base.naming_lock) and must not see it through a snapshot the request took earlier
 			frappe.db.rollback()
 		try:
 			return call()
