@@ -41,27 +41,3 @@ class TestOpportunityFields(FrappeTestCase):
 		with self.assertRaises(frappe.ValidationError) as refused:
 			make_sales_partner("Cooperative")
 		self.assertIn("Partner Kind", str(refused.exception))
-
-	def test_the_contract_fields_exist(self):
-		"""The fields the app adds (not ERPNext's), as the install leaves them."""
-		expected = {
-			"Opportunity": {
-				"sales_partner": ("Link", "Sales Partner"),
-				"sales_person": ("Link", "Sales Person"),
-				"lead": ("Link", "Lead"),
-				"customer": ("Link", "Customer"),
-			},
-			"Sales Order": {"opportunity": ("Link", "Opportunity")},
-			"Sales Partner": {"partner_kind": ("Select", "Company\nIndividual")},
-		}  # Customer.opportunity_name, the Customer's side, is ERPNext's own field
-		for doctype, fields in expected.items():
-			meta = frappe.get_meta(doctype)
-			for fieldname, (fieldtype, options) in fields.items():
-				field = meta.get_field(fieldname)
-				self.assertEqual(
-					(field.fieldtype, field.options), (fieldtype, options), f"{doctype}.{fieldname}"
-				)
-		opportunity = frappe.get_meta("Opportunity")
-		for fieldname in ("lead", "customer"):
-			self.assertTrue(opportunity.get_field(fieldname).read_only)
-			self.assertTrue(opportunity.get_field(fieldname).unique)
