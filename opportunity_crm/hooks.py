@@ -1,3 +1,5 @@
+import frappe
+
 app_name = "opportunity_crm"
 app_title = "Opportunity CRM"
 app_publisher = "Opportunity CRM developers"
@@ -14,8 +16,19 @@ before_tests = "opportunity_crm.setup.install.before_tests"
 # no after_migrate: the Deal Registration Workflow and the roles are made at install, where missing, and a
 # site's own edits to them survive every migrate (setup/workflow.py)
 
-# ERPNext doctypes: controllers stay ERPNext's, the rules hook in here
-# ----------------------------------------------------------------------
+# Opportunity's controller: ERPNext's, with `map_fields` reading the party's cached meta and one row
+# instead of a tabDocField query per empty column (overrides/opportunity_controller.py, issue 19). Frappe
+# 16 composes the mixin with ERPNext's class (and with other apps' extensions); Frappe 15 only knows the
+# override, which takes ERPNext's class with the mixin first (HRMS overrides Employee the same way).
+if int(frappe.__version__.split(".")[0]) >= 16:
+	extend_doctype_class = {
+		"Opportunity": "opportunity_crm.overrides.opportunity_controller.OpportunityMapFields"
+	}
+else:
+	override_doctype_class = {"Opportunity": "opportunity_crm.overrides.opportunity_controller.Opportunity"}
+
+# ERPNext doctypes: the other controllers stay ERPNext's, the rules hook in here
+# ----------------------------------------------------------------------------------
 doc_events = {
 	"Lead": {
 		"onload": "opportunity_crm.overrides.lead.show_its_opportunity",
