@@ -152,7 +152,7 @@ def add_links(
 		for parenttype, parent in touched
 	]
 	frappe.db.bulk_insert("Dynamic Link", LINK_COLUMNS, rows)
-	notify_update(touched)
+	notify_update(touched, stamp)
 
 
 def require_write(records: list[tuple[str, str]], link_doctype: str, link_name: str) -> None:
@@ -186,9 +186,10 @@ def mark_modified(records: list[tuple[str, str]], stamp: str, user: str) -> None
 			frappe.clear_document_cache(doctype, name)
 
 
-def notify_update(records: list[tuple[str, str]]) -> None:
+def notify_update(records: list[tuple[str, str]], modified: str) -> None:
 	"""Frappe's `Document.notify_update` of each record, as its save would call it: after the commit, open
-	forms of it learn that it changed and open lists of its doctype refresh. Each record is loaded for it
-	(a few rows: its links, e-mails, phones), which a conversion's two or three records hardly feel."""
+	forms of it learn that it changed (and to which `modified`) and open lists of its doctype refresh.
+	It reads the record's doctype, name and `modified` only, so it runs on a document made of those three,
+	not on the record loaded from the database (3 statements per Contact, 2 per Address, issue 19)."""
 	for doctype, name in records:
-		frappe.get_doc(doctype, name).notify_update()
+		frappe.get_doc({"doctype": doctype, "name": name, "modified": modified}).notify_update()
