@@ -95,6 +95,15 @@ doc_events = {
 	},
 	"Sales Person": {
 		"before_validate": "opportunity_crm.overrides.sales_person.hand_over_customers_of_who_leaves",
+		# row-level access keeps each user's Sales Persons across requests (permissions.get_sales_persons)
+		"on_update": "opportunity_crm.opportunities.permissions.forget_sales_persons",
+		"on_trash": "opportunity_crm.opportunities.permissions.forget_sales_persons",
+		"after_rename": "opportunity_crm.opportunities.permissions.forget_sales_persons",
+	},
+	"Employee": {
+		"on_update": "opportunity_crm.opportunities.permissions.forget_sales_persons",
+		"on_trash": "opportunity_crm.opportunities.permissions.forget_sales_persons",
+		"after_rename": "opportunity_crm.opportunities.permissions.forget_sales_persons",
 	},
 	"Sales Order": {
 		"after_mapping": "opportunity_crm.overrides.sales_order.link_the_quotations_customer",
@@ -141,6 +150,8 @@ override_whitelisted_methods = {
 	"frappe.desk.search.search_link": "opportunity_crm.overrides.whitelisted_methods.search_link",
 	"frappe.desk.search.search_widget": "opportunity_crm.overrides.whitelisted_methods.search_widget",
 	"frappe.client.validate_link": "opportunity_crm.overrides.whitelisted_methods.validate_link",
+	# a restricted salesperson's capped Opportunity count: their own first (permissions.count_own_first)
+	"frappe.desk.reportview.get_count": "opportunity_crm.overrides.whitelisted_methods.get_count",
 	# Frappe v16's link check (v15 has none of that name)
 	"frappe.client.validate_link_and_fetch": (
 		"opportunity_crm.overrides.whitelisted_methods.validate_link_and_fetch"

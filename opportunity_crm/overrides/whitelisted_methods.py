@@ -8,6 +8,7 @@ from frappe.desk.search import search_link as frappe_search_link
 from frappe.desk.search import search_widget as frappe_search_widget
 
 from opportunity_crm.channel.partner_access import may_confirm_link, search_flags
+from opportunity_crm.opportunities.permissions import count_own_first
 
 
 @frappe.whitelist()
@@ -120,3 +121,12 @@ def validate_link_and_fetch(
 	return frappe_validate_link_and_fetch(
 		doctype, docname, fields_to_fetch=fields_to_fetch, query=query, filters=filters, **search_args
 	)
+
+
+@frappe.whitelist()
+def get_count(**kwargs) -> int:
+	"""Frappe's list count (it reads the request's `form_dict`, as Frappe's does); a restricted
+	salesperson's capped count of Opportunities counts their own first (`permissions.count_own_first`)."""
+	from frappe.desk.reportview import get_count as frappe_get_count
+
+	return count_own_first(lambda: frappe.call(frappe_get_count, **frappe.local.form_dict))
