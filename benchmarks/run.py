@@ -23,6 +23,7 @@ import form_load
 import frappe
 import insert_save
 import lead_conversion
+import list_page
 import pipeline_report
 
 SCALES = {
@@ -72,6 +73,8 @@ def main():
 		lambda: form_load.run(args.app_site, args.stock_site, sizes, runs),
 		lambda: pipeline_report.run(args.app_site, args.stock_site, opportunities, runs),
 		lambda: bulk_job.run(args.app_site, args.stock_site, bulk, rounds),
+		# last: it adds 1,000,000 Opportunities (quick: 100,000) to the app site, which the others would read
+		lambda: list_page.run(args.app_site, 100_000 if args.quick else 1_000_000, runs * 3),
 	]
 	for step in steps:
 		results["benchmarks"].append(step())
