@@ -26,6 +26,7 @@ from frappe.query_builder.terms import ParameterizedValueWrapper
 from frappe.utils import flt, getdate, now_datetime
 from pypika.terms import PseudoColumn, Term
 
+from opportunity_crm.base.chunks import add_indexes
 from opportunity_crm.opportunities.permissions import (
 	NO_OBJECTION,
 	get_restrictions,
@@ -63,6 +64,36 @@ COLUMNS = (
 	"from_base_amount",
 	"to_base_amount",
 )
+
+
+# The movement table's composite indexes (`search_index` in the doctype JSON gives single columns only):
+# - the Pipeline Movement report's period: the columns its period statement filters on as equalities or
+#   lists (company, Sales Person, kind, direction), then the date range, then every other column it reads:
+#   MariaDB reads a few ranges of this index per Sales Person, in the order of its GROUP BY, and no table
+#   row (without it the statement scans the table: benchmark 10, docs/performance-movement-report.md);
+# - each Opportunity's movements, and its last one (open deals' last change, a deletion's rows);
+# - when an Opportunity entered its stage: its last New or Stage row.
+MOVEMENT_INDEXES = {
+	DOCTYPE: {
+		"opportunity_crm_period": (
+			"company",
+			"sales_person",
+			"kind",
+			"direction",
+			"moved_on",
+			"opportunity",
+			"from_base_amount",
+			"to_base_amount",
+		),
+		"opportunity_moved_on_index": ("opportunity", "moved_on"),
+		"opportunity_kind_moved_on_index": ("opportunity", "kind", "moved_on"),
+	}
+}
+
+
+def ensure_movement_indexes() -> None:
+	"""Called on install, by a patch and when the doctype is synced (its `on_doctype_update`)."""
+	add_indexes(MOVEMENT_INDEXES)
 
 
 def state_of(doc) -> dict:

@@ -1,15 +1,20 @@
 """Pipeline Movement: how the pipeline moved over a period, per Sales Person or per team.
 
 Two queries with GROUP BY, no Python per Opportunity:
-- the period's movements (`Opportunity Movement`, through its `moved_on` index): new deals, moved forward,
-  moved back, pushed (closing date later), amount up / down (sums in the company's currency), won, lost,
-  closed. A movement counts for the Sales Person the Opportunity had right after it; counts are of
-  Opportunities (a deal moved forward twice counts once), the amounts are summed over every move;
-- the open Opportunities now (status Open, Quotation or Replied, and not won: `opportunities/won.py`): how many,
-  average days in the current stage, and how many had no movement for the last N days. Each
-  Opportunity's last moves come from the (`opportunity`, `moved_on`) index. An Opportunity from before the app was installed has no movements:
-  its current stage and its last change are dated from its `creation` (an upper bound; the first change
-  the app sees replaces it).
+- the period's movements (`Opportunity Movement`), read from its covering (company, sales_person, kind,
+  direction, moved_on, ...) index alone (`movement.MOVEMENT_INDEXES`): new deals, moved forward, moved back,
+  pushed (closing date later), amount up / down (sums in the company's currency), won, lost, closed. A
+  movement counts for the Sales Person the Opportunity had right after it; counts are of Opportunities (a
+  deal moved forward twice counts once), the amounts are summed over every move;
+- the open Opportunities now (status Open, Quotation or Replied, and not won: `opportunities/won.py`): how
+  many, average days in the current stage, and how many had no movement for the last N days. Each
+  Opportunity's last moves are correlated MAXes over the (`opportunity`, `moved_on`) and (`opportunity`,
+  `kind`, `moved_on`) indexes. An Opportunity from before the app was installed has no movements: its
+  current stage and its last change are dated from its `creation` (an upper bound; the first change the
+  app sees replaces it).
+
+Benchmark 10 (`benchmarks/movement_report.py`, docs/performance-movement-report.md) measures both against a
+hand-written SQL over 5,000,000 movements.
 
 The Sales Person filter takes a team: the Sales Person and everyone below it in the tree (lft/rgt). Group by
 Sales Person, or by the parent team of each Sales Person. The user's permissions on Opportunity (row-level
@@ -44,20 +49,34 @@ MOVEMENT_COLUMNS = {
 	"lost": "`m`.`kind` = 'Lost'",
 	"closed": "`m`.`kind` = 'Closed'",
 }
+# the same, as (kind, direction) for the per-Sales Person statement; None: any direction (the log writes
+# none for these kinds)
+COLUMN_OF_MOVE = {
+	("New", None): "new_deals",
+	("Stage", "Forward"): "forward",
+	("Stage", "Back"): "back",
+	("Closing Date", "Pushed"): "pushed",
+	("Amount", "Up"): "amount_up",
+	("Amount", "Down"): "amount_down",
+	("Won", None): "won",
+	("Lost", None): "lost",
+	("Closed", None): "closed",
+}
+COUNTED_KINDS = tuple(dict.fromkeys(kind for kind, _direction in COLUMN_OF_MOVE))
+COUNTED_DIRECTIONS = tuple(direction for _kind, direction in COLUMN_OF_MOVE if direction)
 AMOUNT_COLUMNS = {"amount_up", "amount_down"}  # sums of (to - from) / (from - to), company currency
 
-# the open Opportunities' dates, from the movement log; `creation` for what happened before it. Both come
-# from one grouped derived table, which MariaDB splits per Opportunity on the (opportunity, moved_on)
-# index ("LATERAL DERIVED"): one look-up of each open Opportunity's movements, not two correlated
-# sub-queries (benchmark 9).
-MOVEMENT_DATES = """left join (
-			select `opportunity`, max(`moved_on`) as `last_moved_on`,
-				max(case when `kind` in ('New', 'Stage') then `moved_on` end) as `stage_moved_on`
-			from `tabOpportunity Movement`
-			group by `opportunity`
-		) `dates` on `dates`.`opportunity` = `tabOpportunity`.`name`"""
-STAGE_SINCE = "coalesce(`dates`.`stage_moved_on`, `tabOpportunity`.`creation`)"
-LAST_CHANGE = "coalesce(`dates`.`last_moved_on`, `tabOpportunity`.`creation`)"
+# the open Opportunities' dates, from the movement log; `creation` for what happened before it. Each is a
+# correlated MAX over the Opportunity's own index entries: its last movement one look-up of the
+# (opportunity, moved_on) index, its last New or Stage row a range of (opportunity, kind, moved_on). Not a
+# derived table grouped per Opportunity: that costs MariaDB a temporary table per open Opportunity
+# (benchmark 10).
+LAST_MOVED = """(select max(`last`.`moved_on`) from `tabOpportunity Movement` `last`
+			where `last`.`opportunity` = `tabOpportunity`.`name`)"""
+STAGE_MOVED = """(select max(`entered`.`moved_on`) from `tabOpportunity Movement` `entered`
+			where `entered`.`opportunity` = `tabOpportunity`.`name` and `entered`.`kind` in ('New', 'Stage'))"""
+STAGE_SINCE = f"coalesce({STAGE_MOVED}, `tabOpportunity`.`creation`)"
+LAST_CHANGE = f"coalesce({LAST_MOVED}, `tabOpportunity`.`creation`)"
 OPEN_COLUMNS = {
 	"open_deals": "1 = 1",
 	"avg_days_in_stage": "1 = 1",
@@ -97,7 +116,23 @@ def values_of(filters) -> dict:
 		"now": now,
 		"stale_before": add_to_date(now, days=-filters.stale_days),
 		"open_statuses": OPEN_STATUSES,
+		"kinds": COUNTED_KINDS,
+		"directions": COUNTED_DIRECTIONS,
+		"companies": [filters.company] if filters.get("company") else frappe.get_all("Company", pluck="name"),
+		"persons": persons_of(filters),
 	}
+
+
+def persons_of(filters) -> list[str]:
+	"""The Sales Persons the period statement reads: the team's subtree with the filter, else every one. As a
+	list, so that MariaDB reads one range of the movement index per Sales Person (no function, no join in
+	the condition; `movement.MOVEMENT_INDEXES`)."""
+	if not filters.get("sales_person"):
+		return frappe.get_all("Sales Person", pluck="name", order_by="name") or [""]
+	lft, rgt = frappe.db.get_value("Sales Person", filters.sales_person, ["lft", "rgt"]) or (0, -1)
+	return frappe.get_all(
+		"Sales Person", filters={"lft": [">=", lft], "rgt": ["<=", rgt]}, pluck="name", order_by="name"
+	) or [""]
 
 
 def team_join(filters, person_field: str) -> str:
@@ -110,16 +145,22 @@ def team_join(filters, person_field: str) -> str:
 	return join
 
 
-def movements_from(filters) -> tuple[str, str]:
-	"""FROM and WHERE of the period's movements the user may see."""
+def movements_from(filters, group_join: bool = True) -> tuple[str, str]:
+	"""FROM and WHERE of the period's movements the user may see. Every condition is on a column of the
+	(company, sales_person, kind, direction, moved_on, ...) index, as equalities or lists before the date
+	range: MariaDB reads the period as a few ranges of that index per Sales Person, and no table row
+	(`movement.MOVEMENT_INDEXES`). `group_join`: with the Sales Person of each row (`sp`), for a group."""
 	access = match_condition("Opportunity")
-	joins = team_join(filters, "`m`.`sales_person`")
+	joins = team_join(filters, "`m`.`sales_person`") if group_join else ""
 	if access:
 		# only when the user is restricted: a look-up of each movement's Opportunity by its primary key
 		joins += "\n\t\tjoin `tabOpportunity` on `tabOpportunity`.`name` = `m`.`opportunity`"
-	where = "`m`.`moved_on` >= %(moved_from)s and `m`.`moved_on` < %(moved_before)s"
-	if filters.get("company"):
-		where += " and `m`.`company` = %(company)s"
+	persons = "`m`.`sales_person` in %(persons)s"
+	if not filters.get("sales_person"):
+		persons = f"({persons} or `m`.`sales_person` is null)"
+	where = f"""`m`.`company` in %(companies)s and {persons}
+		and `m`.`kind` in %(kinds)s and (`m`.`direction` in %(directions)s or `m`.`direction` is null)
+		and `m`.`moved_on` >= %(moved_from)s and `m`.`moved_on` < %(moved_before)s"""
 	return f"`tabOpportunity Movement` `m`\n\t\t{joins}", f"{where} {access}"
 
 
@@ -129,13 +170,14 @@ def open_from(filters) -> tuple[str, str]:
 	if filters.get("company"):
 		where += " and `tabOpportunity`.`company` = %(company)s"
 	joins = team_join(filters, "`tabOpportunity`.`sales_person`")
-	return (
-		f"`tabOpportunity`\n\t\t{joins}\n\t\t{MOVEMENT_DATES}",
-		f"{where} {match_condition('Opportunity')}",
-	)
+	return f"`tabOpportunity`\n\t\t{joins}", f"{where} {match_condition('Opportunity')}"
 
 
 def movement_rows(filters) -> list[dict]:
+	if filters.group_by == "Sales Person":
+		return movement_rows_per_person(filters)
+	# per team: an Opportunity moved by two of its members counts once, so one statement counts distinct
+	# Opportunities per team (through the same index; a temporary table groups the rows)
 	group = GROUPS[filters.group_by]
 	tables, where = movements_from(filters)
 	measures = []
@@ -164,6 +206,38 @@ def movement_rows(filters) -> list[dict]:
 		values_of(filters),
 		as_dict=True,
 	)
+
+
+def movement_rows_per_person(filters) -> list[dict]:
+	"""Per Sales Person: one row per (Sales Person, kind, direction), grouped in the index's order (no
+	temporary table: the rows come sorted by the GROUP BY), each the Opportunities it moved and the sum of
+	its amount changes; the columns are picked from them here (a handful of rows per Sales Person)."""
+	tables, where = movements_from(filters, group_join=False)
+	rows = {}
+	for move in frappe.db.sql(
+		f"""
+		select `m`.`sales_person` as `group_value`, `m`.`kind`, `m`.`direction`,
+			count(distinct `m`.`opportunity`) as `opportunities`,
+			sum(`m`.`to_base_amount` - `m`.`from_base_amount`) as `amount`
+		from {tables}
+		where {where}
+		group by `m`.`sales_person`, `m`.`kind`, `m`.`direction`
+		""",
+		values_of(filters),
+		as_dict=True,
+	):
+		column = COLUMN_OF_MOVE.get((move.kind, move.direction)) or COLUMN_OF_MOVE.get((move.kind, None))
+		if not column:
+			continue  # e.g. a closing date pulled: no column counts it
+		row = rows.setdefault(move.group_value, frappe._dict(group_value=move.group_value))
+		if column == "amount_up":
+			value = flt(move.amount)
+		elif column == "amount_down":
+			value = -flt(move.amount)
+		else:
+			value = cint(move.opportunities)
+		row[column] = row.get(column, 0) + value
+	return list(rows.values())
 
 
 def open_rows(filters) -> list[dict]:
