@@ -232,7 +232,7 @@ def count_own_first(count: Callable[[], int]) -> int:
 			own = count()
 		finally:
 			restrictions.own_only = False
-		if own >= limit:
+		if own == limit:  # capped (a Frappe that counted past the limit gets the whole count below)
 			return own
 	return count()
 
