@@ -458,11 +458,28 @@ class TestForecastAtScale(FrappeTestCase):
 		self.assertEqual(len(result["result"]), len(execute(filters)[1]))
 
 	def test_the_weekly_job_stores_todays_snapshot(self):
-		"""The job as Frappe's scheduler runs it (its Scheduled Job Type, synced from the hooks)."""
+		"""The job as Frappe's scheduler runs it (its Scheduled Job Type, synced from the hooks; it commits):
+		today's rows hold an open Opportunity closing this month. What it committed is deleted after."""
 		job = frappe.get_doc(
 			"Scheduled Job Type", {"method": "opportunity_crm.forecasting.forecast.take_weekly_snapshot"}
 		)
 		self.assertEqual(job.frequency, "Weekly")
-		frappe.db.delete("Opportunity Forecast Snapshot", {"snapshot_date": nowdate()})
+		person = make_sales_person()
+		lead = make_lead()
+		opportunity = frappe.get_doc("Opportunity", convert(lead, sales_person=person))
+		opportunity.update({"opportunity_amount": 1000, "expected_closing": nowdate()})
+		opportunity.save()
+
+		def clean_up():
+			frappe.db.rollback()
+			frappe.db.delete(forecast.SNAPSHOT_DOCTYPE, {"snapshot_date": nowdate()})
+			frappe.delete_doc("Opportunity", opportunity.name, force=True, ignore_permissions=True)
+			frappe.delete_doc("Lead", lead, force=True, ignore_permissions=True)
+			frappe.delete_doc("Sales Person", person, force=True, ignore_permissions=True)
+			frappe.db.commit()
+
+		self.addCleanup(clean_up)
 		job.execute()
-		self.assertTrue(frappe.db.exists("Opportunity Forecast Snapshot", {"snapshot_date": nowdate()}))
+		self.assertTrue(
+			frappe.db.exists(forecast.SNAPSHOT_DOCTYPE, {"snapshot_date": nowdate(), "sales_person": person})
+		)
