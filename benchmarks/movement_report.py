@@ -319,9 +319,9 @@ def alternated(calls: dict, runs: int) -> dict:
 	return times
 
 
-def measure(meta: dict, runs: int, today) -> tuple[list[list], list[list], list[str]]:
+def measure(meta: dict, runs: int, today) -> tuple[list[list], list[list], list[str], dict]:
 	act_as(meta, "manager")
-	rows, parts, lines = [], [], []
+	rows, parts, lines, series = [], [], [], {}
 	for label, days in (("default period (last 7 days)", 7), ("last 90 days", 90)):
 		filters = filters_of(meta, days, today)
 		statements = [
@@ -342,6 +342,8 @@ def measure(meta: dict, runs: int, today) -> tuple[list[list], list[list], list[
 		times = alternated(calls, runs)
 		same, detail = compare(movement_report(filters), hand(filters))
 		r, h = summary(times["report"]), summary(times["hand"])
+		series[f"{days} days: report"] = [t * 1000 for t in times["report"]]
+		series[f"{days} days: hand SQL"] = [t * 1000 for t in times["hand"]]
 		rows.append(
 			[
 				label,
@@ -363,7 +365,7 @@ def measure(meta: dict, runs: int, today) -> tuple[list[list], list[list], list[
 		lines.append(f"  {label}, the hand-written SQL:")
 		lines += plans([(hand_period_sql(), values), (hand_open_sql(), values)])
 	act_as({"Administrator": "Administrator"}, "Administrator")
-	return rows, parts, lines
+	return rows, parts, lines, series
 
 
 def run(
@@ -374,7 +376,8 @@ def run(
 	reuse: bool = False,
 	make: bool = False,
 	root_password: str = "root",
-) -> list[list]:
+) -> dict:
+	"""Load (unless `reuse`), measure, print; returns the panel benchmarks/run.py keeps."""
 	if make:
 		make_site(site, root_password)
 	with on_site(site):
@@ -389,7 +392,7 @@ def run(
 		indexes = sorted(
 			{r.Key_name for r in frappe.db.sql("show index from `tabOpportunity Movement`", as_dict=True)}
 		)
-		rows, parts, lines = measure(meta, runs, today)
+		rows, parts, lines, series = measure(meta, runs, today)
 	print(f"\nsite {site}: {counts:,} Opportunity Movement rows; indexes: {', '.join(indexes)}")
 	print("\n".join(lines))
 	table(
@@ -405,7 +408,11 @@ def run(
 		parts,
 		"report statement 1: the period's movements; 2: the open deals (both as the report runs them)",
 	)
-	return rows
+	return {
+		"title": f"10. Pipeline Movement, {counts:,} movements, Sales Manager (ms)",
+		"series": series,
+		"ratio": float(rows[-1][5]),  # report / hand SQL at 90 days
+	}
 
 
 def main():

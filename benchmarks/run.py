@@ -1,4 +1,5 @@
-"""Run the five benchmarks, print their tables, keep the raw runs as JSON and draw the chart. From the
+"""Run the benchmarks (insert and save, Lead ▸ Opportunity, form load, pipeline report, bulk job, list
+page, movement report), print their tables, keep the raw runs as JSON and draw the chart. From the
 bench's sites folder:
 
     ../env/bin/python ../apps/opportunity_crm/benchmarks/run.py --app-site A --stock-site S [--quick] \
@@ -24,6 +25,7 @@ import frappe
 import insert_save
 import lead_conversion
 import list_page
+import movement_report
 import pipeline_report
 
 SCALES = {
@@ -75,6 +77,8 @@ def main():
 		lambda: bulk_job.run(args.app_site, args.stock_site, bulk, rounds),
 		# last: it adds 1,000,000 Opportunities (quick: 100,000) to the app site, which the others would read
 		lambda: list_page.run(args.app_site, 100_000 if args.quick else 1_000_000, runs * 3),
+		# on a site of its own (made here): 500,000 Opportunities and 5,000,000 movements (quick: a tenth)
+		lambda: movement_report.run(opportunities=50_000 if args.quick else 500_000, runs=runs, make=True),
 	]
 	for step in steps:
 		results["benchmarks"].append(step())
