@@ -4,6 +4,7 @@ removes them) and the ERPNext and Frappe roles its rules name."""
 CHANNEL_MANAGER = "Channel Manager"
 PARTNER_USER = "Partner User"
 SALES_MANAGER = "Sales Manager"
+SALES_USER = "Sales User"
 SYSTEM_MANAGER = "System Manager"
 
 # Desk roles that run the partner channel: they read and decide every Deal Registration. A partner session

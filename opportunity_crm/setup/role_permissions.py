@@ -29,11 +29,8 @@ import frappe
 from frappe.permissions import rights as RIGHTS
 from frappe.permissions import setup_custom_perms
 
-from opportunity_crm.constants.roles import CHANNEL_MANAGER
+from opportunity_crm.constants.roles import CHANNEL_MANAGER, SALES_MANAGER, SALES_USER
 from opportunity_crm.setup.workflow import ROLES
-
-SALES_MANAGER = "Sales Manager"
-SALES_USER = "Sales User"
 
 # doctype → role → the rights given at permission level 0
 GRANTS = {
