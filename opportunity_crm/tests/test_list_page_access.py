@@ -70,27 +70,58 @@ class TestListPageAccess(FrappeTestCase):
 		frappe.set_user("Administrator")
 
 	def test_the_list_page_reads_the_same_opportunities_per_row(self):
-		# 3 own among the newest: a page of 3 is read per row; of 4, with the names
+		# the user's 3 own among the site's newest: a page of 3 is read row by row; of 4, with the names
+		pages = {}
 		for page_length, per_row in ((3, True), (4, False)):
 			with self.subTest(page_length=page_length):
-				listed = list_page(self.names, page_length)
+				pages[page_length] = list_page(self.names, page_length)
 				condition = permissions.opportunity_conditions(self.user)
 				self.assertEqual(PER_ROW in condition, per_row, condition)
-				self.assertEqual(len(listed), page_length)
-				self.assertLessEqual(set(listed), set(self.own + self.team))
 		# the same pages as the named form gives
+		self.assertEqual(pages, {n: self.named_page(self.names, n) for n in (3, 4)})
+
+	def test_a_user_none_of_whose_deals_are_sampled_gets_the_named_form(self):
+		"""Neither the site's newest (a sample of 2) nor the 2 from the newest they may read (their two team
+		deals) hold one of their own: the page takes the named form, and is the same page."""
+		self.addCleanup(setattr, permissions, "NEWEST_SAMPLE", permissions.NEWEST_SAMPLE)
+		permissions.NEWEST_SAMPLE = 2
+		frappe.set_user("Administrator")
+		names = self.names + [convert(make_lead(), sales_person=make_sales_person()) for _ in range(2)]
+		frappe.set_user(self.user)
+		listed = list_page(names, 1)
+		self.assertNotIn(PER_ROW, permissions.opportunity_conditions(self.user))
+		self.assertEqual(listed, [self.team[1]])
+		self.assertEqual(listed, self.named_page(names, 1))
+
+	def named_page(self, names: list[str], page_length: int) -> list[str]:
+		"""The first page newest first, with the condition every other query gets (the named form)."""
 		frappe.local.form_dict = frappe._dict()
 		forget_cached_restrictions()
 		self.assertNotIn(PER_ROW, permissions.opportunity_conditions(self.user))
-		newest = frappe.get_list(
+		return frappe.get_list(
 			"Opportunity",
-			filters={"name": ("in", self.names)},
+			filters={"name": ("in", names)},
 			order_by="`tabOpportunity`.`modified` desc",
 			pluck="name",
+			limit=page_length,
 		)
-		self.assertEqual(set(newest), set(self.own + self.team))
-		self.assertEqual(list_page(self.names, 3), newest[:3])
-		self.assertEqual(list_page(self.names, 4), newest[:4])
+
+	def test_a_user_whose_deals_are_older_than_the_sites_newest_is_read_from_their_newest(self):
+		"""The site's newest (a sample of 3 here) are none of the user's: the page is still read row by row,
+		from the newest Opportunity the user may read, and is the page the named form gives."""
+		self.addCleanup(setattr, permissions, "NEWEST_SAMPLE", permissions.NEWEST_SAMPLE)
+		permissions.NEWEST_SAMPLE = 3
+		frappe.set_user("Administrator")
+		later = [convert(make_lead(), sales_person=make_sales_person()) for _ in range(3)]
+		frappe.set_user(self.user)
+		names = self.names + later
+		listed = list_page(names, 1)
+		condition = permissions.opportunity_conditions(self.user)
+		self.assertIn(PER_ROW, condition)
+		self.assertIn("`tabOpportunity`.`modified` <=", condition)
+		# the newest the user may read: the second Opportunity they are in the Sales Team of
+		self.assertEqual(listed, [self.team[1]])
+		self.assertEqual(listed, self.named_page(names, 1))
 
 	def test_the_per_row_condition_matches_the_named_one(self):
 		forget_cached_restrictions()
