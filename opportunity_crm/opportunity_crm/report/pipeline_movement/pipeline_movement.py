@@ -37,20 +37,9 @@ GROUPS = {"Sales Person": "`sp`.`name`", "Parent Team": "`sp`.`parent_sales_pers
 DEFAULT_STALE_DAYS = 14
 DRILL_DOWN_LIMIT = 1000  # the Opportunity list's filter carries the names
 
-# column -> which movements of the period it counts (one definition for the numbers and the drill-down)
-MOVEMENT_COLUMNS = {
-	"new_deals": "`m`.`kind` = 'New'",
-	"forward": "`m`.`kind` = 'Stage' and `m`.`direction` = 'Forward'",
-	"back": "`m`.`kind` = 'Stage' and `m`.`direction` = 'Back'",
-	"pushed": "`m`.`kind` = 'Closing Date' and `m`.`direction` = 'Pushed'",
-	"amount_up": "`m`.`kind` = 'Amount' and `m`.`direction` = 'Up'",
-	"amount_down": "`m`.`kind` = 'Amount' and `m`.`direction` = 'Down'",
-	"won": "`m`.`kind` = 'Won'",
-	"lost": "`m`.`kind` = 'Lost'",
-	"closed": "`m`.`kind` = 'Closed'",
-}
-# the same, as (kind, direction) for the per-Sales Person statement; None: any direction (the log writes
-# none for these kinds)
+# column -> the (kind, direction) of the movements of the period it counts; None: any direction (the log
+# writes none for these kinds). One definition for the per-Sales Person statement, the per-team one and the
+# drill-down.
 COLUMN_OF_MOVE = {
 	("New", None): "new_deals",
 	("Stage", "Forward"): "forward",
@@ -61,6 +50,11 @@ COLUMN_OF_MOVE = {
 	("Won", None): "won",
 	("Lost", None): "lost",
 	("Closed", None): "closed",
+}
+# the same as SQL conditions on a movement `m` (the per-team statement and the drill-down)
+MOVEMENT_COLUMNS = {
+	column: f"`m`.`kind` = '{kind}'" + (f" and `m`.`direction` = '{direction}'" if direction else "")
+	for (kind, direction), column in COLUMN_OF_MOVE.items()
 }
 COUNTED_KINDS = tuple(dict.fromkeys(kind for kind, _direction in COLUMN_OF_MOVE))
 COUNTED_DIRECTIONS = tuple(direction for _kind, direction in COLUMN_OF_MOVE if direction)
