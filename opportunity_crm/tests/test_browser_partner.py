@@ -155,8 +155,10 @@ class TestBrowserPartner(FrappeTestCase):
 		desk = new_page(self.browser, self.server)
 		log_in(desk, self.server, self.manager, self.password)
 		desk.goto(self.server.url(f"/app/deal-registration/{quote(registration)}"))
+		# the desk's first page of this browser: v16 redirects /app to /desk and loads its bundles first
+		# (once timed out at Playwright's default 30 s on a loaded machine)
 		desk.wait_for_function(
-			"() => window.cur_frm && cur_frm.doc.name && !document.querySelector('.freeze')"
+			"() => window.cur_frm && cur_frm.doc.name && !document.querySelector('.freeze')", timeout=90_000
 		)
 		desk.wait_for_timeout(500)
 		desk.locator(".actions-btn-group:visible > button").click()
