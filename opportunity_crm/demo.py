@@ -27,7 +27,7 @@ import frappe
 from frappe.utils import add_days, add_months, get_last_day, getdate, nowdate
 
 from opportunity_crm import api
-from opportunity_crm.forecasting import forecast
+from opportunity_crm.forecasting import forecast, movement
 
 FIRST = [
 	"Budi",
@@ -298,6 +298,13 @@ class Story:
 			"""update `tabOpportunity Movement` set moved_on = %(stamp)s, creation = %(stamp)s,
 			modified = %(stamp)s where name > %(last)s""",
 			{"stamp": stamp, "last": last},
+		)
+		# and the dates the Opportunities keep of their log
+		movement.refresh_dates(
+			frappe.db.sql_list(
+				"select distinct opportunity from `tabOpportunity Movement` where name > %(last)s",
+				{"last": last},
+			)
 		)
 
 	def backdate(self, doctype: str, name: str) -> None:

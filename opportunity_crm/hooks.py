@@ -52,6 +52,7 @@ doc_events = {
 			"opportunity_crm.overrides.opportunity.require_sales_person_and_partner_when_settings_say_so",
 			"opportunity_crm.overrides.opportunity.follow_stage_probability",
 			"opportunity_crm.overrides.opportunity.follow_stage_forecast_category",
+			"opportunity_crm.overrides.opportunity.keep_movement_dates",
 		],
 		"after_insert": "opportunity_crm.overrides.opportunity.start_from_its_party",
 		# on_change, not on_update: Frappe runs it after every save AND after db_set, which ERPNext uses to

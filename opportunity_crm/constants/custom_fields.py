@@ -143,6 +143,31 @@ CUSTOM_FIELDS = {
 			"description": "Split credit: revenue rows add up to 100 %; overlay rows do not count toward it. "
 			"The Sales Person is one of the revenue rows. Goes to the Customer and the Sales Order.",
 		},
+		{
+			# the movement log's dates of the deal (`forecasting/movement.py`), kept in the transaction of its
+			# movement rows, so that the Pipeline Movement report reads each open deal's row alone
+			"fieldname": "last_moved_on",
+			"label": "Last Movement On",
+			"fieldtype": "Datetime",
+			"insert_after": "converted_on",
+			"read_only": 1,
+			"hidden": 1,
+			"no_copy": 1,
+			"print_hide": 1,
+			"description": "When the pipeline movement log last recorded a change of this Opportunity.",
+		},
+		{
+			"fieldname": "stage_moved_on",
+			"label": "In Current Stage Since",
+			"fieldtype": "Datetime",
+			"insert_after": "last_moved_on",
+			"read_only": 1,
+			"hidden": 1,
+			"no_copy": 1,
+			"print_hide": 1,
+			"description": "When the pipeline movement log last recorded its creation or a change of its Sales "
+			"Stage.",
+		},
 		# what the Sales Partner knows: the only fields a partner user may change (partner portal); in a
 		# collapsed section of their own at the end of the Details tab (two text areas in the Sales Person's
 		# column dominated it), shown when the deal has a partner

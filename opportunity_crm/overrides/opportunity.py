@@ -76,6 +76,12 @@ def follow_stage_forecast_category(doc, method=None):
 	apply_stage_forecast_category(doc)
 
 
+def keep_movement_dates(doc, method=None):
+	"""The movement log's dates of the deal: an insert's New row, else what the row holds
+	(`movement.date_the_document`)."""
+	movement.date_the_document(doc)
+
+
 def set_lead(doc, method=None) -> None:
 	"""`lead` is the Lead the Opportunity comes from, set when it is created and when its party changes.
 

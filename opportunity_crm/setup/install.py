@@ -12,7 +12,7 @@ from opportunity_crm.constants.custom_fields import (
 )
 from opportunity_crm.forecasting.forecast import ensure_forecast_indexes
 from opportunity_crm.forecasting.forecast_category import backfill_forecast_categories
-from opportunity_crm.forecasting.movement import ensure_movement_indexes
+from opportunity_crm.forecasting.movement import backfill_dates, ensure_movement_indexes
 from opportunity_crm.forecasting.probability import backfill_weighted_amounts
 from opportunity_crm.opportunities.history import backfill_history
 from opportunity_crm.opportunities.permissions import ensure_access_indexes
@@ -29,6 +29,7 @@ def after_install():
 	backfill_forecast_categories()
 	ensure_forecast_indexes()
 	ensure_movement_indexes()
+	backfill_dates()  # nothing to do on a first install: the log starts empty
 	ensure_partner_user_role()
 	ensure_deal_registration_workflow()
 	grant_role_permissions()

@@ -24,7 +24,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_months, add_to_date, get_first_day, get_last_day, getdate, nowdate
 from frappe.utils.password import update_password
 
-from opportunity_crm.forecasting import forecast
+from opportunity_crm.forecasting import forecast, movement
 from opportunity_crm.tests.browser import close_browser, log_in, open_browser, screenshot
 from opportunity_crm.tests.factories import (
 	convert,
@@ -158,6 +158,7 @@ class TestBrowserForecast(FrappeTestCase):
 		for name in (cls.o1, cls.o2, cls.o3):
 			frappe.db.set_value("Opportunity Movement", {"opportunity": name}, "moved_on", last_week)
 			frappe.db.set_value("Opportunity", name, "creation", last_week, update_modified=False)
+		movement.refresh_dates([cls.o1, cls.o2, cls.o3])  # the dates they keep of their log
 		cls.snapshot_date = getdate(add_days(today, -7))
 		while frappe.db.exists(forecast.SNAPSHOT_DOCTYPE, {"snapshot_date": cls.snapshot_date}):
 			cls.snapshot_date = getdate(add_days(cls.snapshot_date, -1))

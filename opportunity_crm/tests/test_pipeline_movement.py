@@ -8,6 +8,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, now_datetime, nowdate
 
 from opportunity_crm import api
+from opportunity_crm.forecasting.movement import LAST_MOVED, STAGE_MOVED, refresh_dates, refresh_dates_between
 from opportunity_crm.opportunity_crm.report.pipeline_movement.pipeline_movement import drill_down, execute
 from opportunity_crm.tests.factories import (
 	add_wish,
@@ -42,10 +43,11 @@ def kinds(opportunity: str) -> list[tuple]:
 
 
 def backdate(opportunity: str, days: int) -> None:
-	"""As if the Opportunity and all its movements were `days` old."""
+	"""As if the Opportunity and all its movements were `days` old (and the dates it keeps of them)."""
 	then = add_to_date(now_datetime(), days=-days)
 	frappe.db.set_value("Opportunity Movement", {"opportunity": opportunity}, "moved_on", then)
 	frappe.db.set_value("Opportunity", opportunity, "creation", then, update_modified=False)
+	refresh_dates([opportunity])
 
 
 class TestPipelineMovement(FrappeTestCase):
@@ -239,6 +241,118 @@ class TestPipelineMovement(FrappeTestCase):
 				self.assertFalse(
 					frappe.has_permission("Opportunity Movement", ptype, user=user), (role, ptype)
 				)
+
+
+def dates(opportunity: str) -> tuple:
+	"""The Opportunity's last movement and when it entered its stage, as it keeps them."""
+	return tuple(frappe.db.get_value("Opportunity", opportunity, [LAST_MOVED, STAGE_MOVED]))
+
+
+def moved_on(opportunity: str, kind: str):
+	(row,) = movements(opportunity, kind=kind)
+	return row.moved_on
+
+
+class TestMovementDates(FrappeTestCase):
+	"""The dates the Opportunity keeps of its log (`last_moved_on`, `stage_moved_on`, which the report reads)
+	follow every path that writes movement rows, in the same transaction."""
+
+	def opportunity(self) -> frappe._dict:
+		return frappe.get_doc("Opportunity", convert(make_lead()))
+
+	def test_an_insert_is_dated_by_its_new_row(self):
+		doc = self.opportunity()
+		created = moved_on(doc.name, "New")
+		self.assertEqual(dates(doc.name), (created, created))
+		self.assertEqual((doc.get(LAST_MOVED), doc.get(STAGE_MOVED)), (created, created))
+
+	def test_a_save_that_moves_the_deal_dates_it_and_its_document(self):
+		doc = self.opportunity()
+		created = moved_on(doc.name, "New")
+		doc.opportunity_amount = 1000
+		doc.save()
+		amount = moved_on(doc.name, "Amount")
+		self.assertEqual(dates(doc.name), (amount, created))  # not a stage move
+		self.assertEqual((doc.get(LAST_MOVED), doc.get(STAGE_MOVED)), (amount, created))
+		doc.sales_stage = stage(60)
+		doc.save()
+		staged = moved_on(doc.name, "Stage")
+		self.assertGreaterEqual(staged, amount)
+		self.assertEqual(dates(doc.name), (staged, staged))
+		self.assertEqual((doc.get(LAST_MOVED), doc.get(STAGE_MOVED)), (staged, staged))
+
+	def test_a_save_that_moves_nothing_keeps_the_dates_whatever_the_document_brought(self):
+		doc = self.opportunity()
+		created = moved_on(doc.name, "New")
+		doc.to_discuss = "met on Monday"
+		doc.set(LAST_MOVED, None)  # e.g. a REST call that sends the read-only fields
+		doc.set(STAGE_MOVED, add_days(now_datetime(), -100))
+		doc.save()
+		self.assertEqual(dates(doc.name), (created, created))
+		self.assertEqual((doc.get(LAST_MOVED), doc.get(STAGE_MOVED)), (created, created))
+
+	def test_a_db_set_of_the_status_dates_the_deal(self):
+		doc = self.opportunity()
+		created = moved_on(doc.name, "New")
+		doc.db_set("status", "Lost")
+		lost = moved_on(doc.name, "Lost")
+		self.assertEqual(dates(doc.name), (lost, created))
+		self.assertEqual(doc.get(LAST_MOVED), lost)
+
+	def test_a_set_based_change_dates_the_deals_it_changes_only(self):
+		from opportunity_crm.forecasting.movement import record_set_based_change
+
+		first, second = self.opportunity(), self.opportunity()
+		newcomer = make_sales_person()
+		opportunity = frappe.qb.DocType("Opportunity")
+		criterion = opportunity.name == first.name
+		record_set_based_change("sales_person", newcomer, criterion)
+		frappe.qb.update(opportunity).set(opportunity.sales_person, newcomer).where(criterion).run()
+		self.assertEqual(
+			dates(first.name), (moved_on(first.name, "Sales Person"), moved_on(first.name, "New"))
+		)
+		created = moved_on(second.name, "New")
+		self.assertEqual(dates(second.name), (created, created))
+
+	def test_the_backfill_takes_them_from_the_log(self):
+		"""One chunk of the patch's backfill: the last movement, the last New or Stage movement; none for an
+		Opportunity without movements (history from before the app: the report dates it from its creation)."""
+		history = self.opportunity()
+		frappe.db.delete("Opportunity Movement", {"opportunity": history.name})
+		doc = self.opportunity()
+		doc.sales_stage = stage(60)
+		doc.save()
+		doc.opportunity_amount = 1000
+		doc.save()
+		now = now_datetime().replace(microsecond=0)
+		for kind, days in (("New", 30), ("Stage", 10), ("Amount", 2)):
+			frappe.db.set_value(
+				"Opportunity Movement",
+				{"opportunity": doc.name, "kind": kind},
+				"moved_on",
+				add_to_date(now, days=-days),
+			)
+		opportunity = frappe.qb.DocType("Opportunity")
+		frappe.qb.update(opportunity).set(opportunity[LAST_MOVED], now).set(
+			opportunity[STAGE_MOVED], now
+		).where(opportunity.name.isin([history.name, doc.name])).run()
+		self.assertGreaterEqual(refresh_dates_between("", max(history.name, doc.name)), 2)
+		self.assertEqual(dates(doc.name), (add_to_date(now, days=-2), add_to_date(now, days=-10)))
+		self.assertEqual(dates(history.name), (None, None))
+		self.assertEqual(refresh_dates_between("", max(history.name, doc.name)), 0)  # a second run
+
+	def test_a_merge_keeps_the_surviving_opportunitys_own_dates(self):
+		from opportunity_crm.tests.test_merges import history_duplicate, merge
+
+		lead = make_lead()
+		merged = convert(lead)
+		kept = history_duplicate(lead)
+		backdate(kept, 20)
+		own = dates(kept)
+		frappe.get_doc("Opportunity", merged).update({"opportunity_amount": 1000}).save()  # moved today
+		merge("Opportunity", merged, kept)
+		self.assertEqual(len(movements(kept, kind="Amount")), 1)  # the merged one's rows joined its log
+		self.assertEqual(dates(kept), own)
 
 
 class TestPipelineMovementReport(FrappeTestCase):
