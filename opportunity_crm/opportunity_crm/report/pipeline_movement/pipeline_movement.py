@@ -8,10 +8,11 @@ Two queries with GROUP BY, no Python per Opportunity:
   deal moved forward twice counts once), the amounts are summed over every move;
 - the open Opportunities now (status Open, Quotation or Replied, and not won: `opportunities/won.py`): how
   many, average days in the current stage, and how many had no movement for the last N days. Each
-  Opportunity's last moves are correlated MAXes over the (`opportunity`, `moved_on`) and (`opportunity`,
-  `kind`, `moved_on`) indexes. An Opportunity from before the app was installed has no movements: its
-  current stage and its last change are dated from its `creation` (an upper bound; the first change the
-  app sees replaces it).
+  Opportunity's last moves are its own `last_moved_on` and `stage_moved_on`, the log's dates that the
+  movement log keeps on the Opportunity in the transaction of its rows (`movement.LAST_MOVED`,
+  `movement.STAGE_MOVED`): one row per open deal, no look-up in the log. An Opportunity from before the
+  app was installed has no movements: its current stage and its last change are dated from its `creation`
+  (an upper bound; the first change the app sees replaces it).
 
 Benchmark 10 (`benchmarks/movement_report.py`, docs/performance-movement-report.md) measures both against a
 hand-written SQL over 5,000,000 movements.
@@ -29,6 +30,7 @@ from frappe import _
 from frappe.utils import add_days, add_to_date, cint, flt, getdate, now_datetime
 
 from opportunity_crm.constants.opportunity_status import OPEN_STATUSES
+from opportunity_crm.forecasting.movement import LAST_MOVED, STAGE_MOVED
 from opportunity_crm.opportunities.permissions import match_condition
 from opportunity_crm.opportunities.won import won_sql
 
@@ -60,17 +62,11 @@ COUNTED_KINDS = tuple(dict.fromkeys(kind for kind, _direction in COLUMN_OF_MOVE)
 COUNTED_DIRECTIONS = tuple(direction for _kind, direction in COLUMN_OF_MOVE if direction)
 AMOUNT_COLUMNS = {"amount_up", "amount_down"}  # sums of (to - from) / (from - to), company currency
 
-# the open Opportunities' dates, from the movement log; `creation` for what happened before it. Each is a
-# correlated MAX over the Opportunity's own index entries: its last movement one look-up of the
-# (opportunity, moved_on) index, its last New or Stage row a range of (opportunity, kind, moved_on). Not a
-# derived table grouped per Opportunity: that costs MariaDB a temporary table per open Opportunity
-# (benchmark 10).
-LAST_MOVED = """(select max(`last`.`moved_on`) from `tabOpportunity Movement` `last`
-			where `last`.`opportunity` = `tabOpportunity`.`name`)"""
-STAGE_MOVED = """(select max(`entered`.`moved_on`) from `tabOpportunity Movement` `entered`
-			where `entered`.`opportunity` = `tabOpportunity`.`name` and `entered`.`kind` in ('New', 'Stage'))"""
-STAGE_SINCE = f"coalesce({STAGE_MOVED}, `tabOpportunity`.`creation`)"
-LAST_CHANGE = f"coalesce({LAST_MOVED}, `tabOpportunity`.`creation`)"
+# the open Opportunities' dates, the movement log's as the Opportunity holds them (its last movement, its
+# last New or Stage movement); `creation` for what happened before the log. Read from the Opportunity's row:
+# two correlated look-ups in the log per open deal cost 1.1 s over 83,000 open deals (benchmark 10).
+STAGE_SINCE = f"coalesce(`tabOpportunity`.`{STAGE_MOVED}`, `tabOpportunity`.`creation`)"
+LAST_CHANGE = f"coalesce(`tabOpportunity`.`{LAST_MOVED}`, `tabOpportunity`.`creation`)"
 OPEN_COLUMNS = {
 	"open_deals": "1 = 1",
 	"avg_days_in_stage": "1 = 1",
