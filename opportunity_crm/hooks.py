@@ -12,6 +12,7 @@ required_apps = ["frappe/erpnext"]
 # ----------------------------
 after_install = "opportunity_crm.setup.install.after_install"
 before_uninstall = "opportunity_crm.setup.install.before_uninstall"
+after_uninstall = "opportunity_crm.setup.install.after_uninstall"
 before_tests = "opportunity_crm.setup.install.before_tests"
 # no after_migrate: the Deal Registration Workflow and the roles are made at install, where missing, and a
 # site's own edits to them survive every migrate (setup/workflow.py)
@@ -61,6 +62,7 @@ doc_events = {
 			# first: the movement log then sees the category the status gave
 			"opportunity_crm.overrides.opportunity.follow_status_forecast_category",
 			"opportunity_crm.overrides.opportunity.log_pipeline_movement",
+			"opportunity_crm.overrides.opportunity.keep_team_rows_modified_with_it",
 		],
 		"on_trash": [
 			"opportunity_crm.overrides.opportunity.unlink_addresses_and_contacts",
@@ -153,6 +155,8 @@ override_whitelisted_methods = {
 	"frappe.client.validate_link": "opportunity_crm.overrides.whitelisted_methods.validate_link",
 	# a restricted salesperson's capped Opportunity count: their own first (permissions.count_own_first)
 	"frappe.desk.reportview.get_count": "opportunity_crm.overrides.whitelisted_methods.get_count",
+	# and their list's pages, newest first, through the indexes (opportunities.newest_page)
+	"frappe.desk.reportview.get": "opportunity_crm.overrides.whitelisted_methods.get",
 	# Frappe v16's link check (v15 has none of that name)
 	"frappe.client.validate_link_and_fetch": (
 		"opportunity_crm.overrides.whitelisted_methods.validate_link_and_fetch"

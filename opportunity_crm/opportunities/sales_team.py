@@ -24,7 +24,7 @@ Opportunity's team.
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import flt, get_datetime
 
 from opportunity_crm.constants.opportunity_status import CLOSED_STATUSES
 from opportunity_crm.exceptions import (
@@ -236,3 +236,25 @@ def give_team_to_order(order, opportunity: str, sales_person: str | None) -> Non
 		return
 	for row in transaction_team(opportunity, sales_person):
 		order.append("sales_team", row)
+
+
+# on_change --------------------------------------------------------------------------------------------
+
+
+def keep_rows_modified_with_the_opportunity(doc) -> None:
+	"""The team's rows carry the Opportunity's `modified`, as Frappe's save writes it on every child row; a
+	`db_set` (ERPNext sets the status so from a Quotation or a Sales Order) moves the Opportunity's alone.
+	A restricted salesperson's list page finds the newest Opportunities they are in the team of by the rows'
+	(sales_person, parenttype, modified) index (`opportunities.newest_page`). A save costs nothing here (its
+	rows are written with its time already); a `db_set` of an Opportunity with a team, one UPDATE."""
+	rows = doc.get("sales_team") or []
+	modified = get_datetime(doc.modified)
+	if not rows or all(row.modified and get_datetime(row.modified) == modified for row in rows):
+		return
+	frappe.db.sql(
+		"""update `tabSales Team` set `modified` = %s
+		where `parent` = %s and `parenttype` = 'Opportunity' and `parentfield` = 'sales_team'""",
+		(doc.modified, doc.name),
+	)
+	for row in rows:
+		row.modified = doc.modified

@@ -153,6 +153,10 @@ def log_pipeline_movement(doc, method=None):
 	movement.record_movements(doc)
 
 
+def keep_team_rows_modified_with_it(doc, method=None):
+	sales_team.keep_rows_modified_with_the_opportunity(doc)
+
+
 def refuse_merges_that_break_a_rule(doc, method=None, old=None, new=None, merge=False):
 	merges.check_opportunity_merge(doc, old, new, merge)
 

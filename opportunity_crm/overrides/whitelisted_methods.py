@@ -8,6 +8,7 @@ from frappe.desk.search import search_link as frappe_search_link
 from frappe.desk.search import search_widget as frappe_search_widget
 
 from opportunity_crm.channel.partner_access import may_confirm_link, search_flags
+from opportunity_crm.opportunities.newest_page import read_newest_page
 from opportunity_crm.opportunities.permissions import count_own_first
 
 
@@ -130,3 +131,13 @@ def get_count(**kwargs) -> int:
 	from frappe.desk.reportview import get_count as frappe_get_count
 
 	return count_own_first(lambda: frappe.call(frappe_get_count, **frappe.local.form_dict))
+
+
+@frappe.whitelist()
+def get(**kwargs):
+	"""Frappe's list page (it reads the request's `form_dict`); a restricted salesperson's page of
+	Opportunities, newest first, is read through the indexes first (`newest_page.read_newest_page`). Not
+	`read_only` itself: Frappe's method is, each time it is called."""
+	from frappe.desk.reportview import get as frappe_get
+
+	return read_newest_page(lambda: frappe.call(frappe_get, **frappe.local.form_dict))

@@ -15,7 +15,7 @@ from opportunity_crm.forecasting.forecast_category import backfill_forecast_cate
 from opportunity_crm.forecasting.movement import backfill_dates, ensure_movement_indexes
 from opportunity_crm.forecasting.probability import backfill_weighted_amounts
 from opportunity_crm.opportunities.history import backfill_history
-from opportunity_crm.opportunities.permissions import ensure_access_indexes
+from opportunity_crm.opportunities.permissions import ensure_access_indexes, remove_access_indexes
 from opportunity_crm.setup.notifications import create_notifications
 
 
@@ -57,6 +57,12 @@ def before_uninstall():
 	remove_partner_user_permissions()
 	workflow.remove()
 	delete_notifications()
+
+
+def after_uninstall():
+	"""The row-level access indexes (those on ERPNext's own columns would outlive the app): after Frappe's
+	uninstall has committed, since dropping an index ends the transaction."""
+	remove_access_indexes()
 
 
 def create_custom_fields():

@@ -8,10 +8,11 @@ from opportunity_crm import api
 from opportunity_crm.channel.partner_users import invite
 from opportunity_crm.constants import roles
 from opportunity_crm.constants.custom_fields import CUSTOM_FIELDS
-from opportunity_crm.opportunities.permissions import ACCESS_INDEXES
+from opportunity_crm.opportunities.permissions import ACCESS_INDEXES, ensure_access_indexes
 from opportunity_crm.setup import role_permissions, workflow
 from opportunity_crm.setup.install import (
 	after_install,
+	after_uninstall,
 	before_uninstall,
 	create_custom_fields,
 	delete_custom_fields,
@@ -125,13 +126,26 @@ class TestInstall(FrappeTestCase):
 
 	def test_the_access_indexes_replace_the_single_column_ones(self):
 		"""Install (and the patch on migrate) leaves the composite indexes, not Frappe's one-column ones."""
-		index_columns = {}
-		for row in frappe.db.sql("show index from `tabOpportunity`", as_dict=True):
-			index_columns.setdefault(row.Key_name, []).append(row.Column_name)
+		index_columns = table_indexes("Opportunity")
 		for name, columns in ACCESS_INDEXES["Opportunity"].items():
 			self.assertEqual(index_columns.get(name), list(columns))
 		self.assertNotIn("sales_person_index", index_columns)
 		self.assertNotIn("sales_partner_index", index_columns)
+		self.assertEqual(
+			table_indexes("Sales Team").get("opportunity_crm_member_modified"),
+			["sales_person", "parenttype", "modified"],
+		)
+
+	def test_uninstall_drops_the_indexes_on_erpnexts_columns(self):
+		"""After Frappe's uninstall (dropping an index commits): the Sales Team indexes would outlive the
+		app, whose fields alone are removed with it."""
+		try:
+			after_uninstall()
+			self.assertNotIn("opportunity_crm_member_modified", table_indexes("Sales Team"))
+			self.assertNotIn("opportunity_crm_member_creation", table_indexes("Sales Team"))
+		finally:
+			ensure_access_indexes()
+		self.assertIn("opportunity_crm_member_creation", table_indexes("Sales Team"))
 
 	def test_row_level_access_is_on_for_new_installs_and_off_for_upgrading_sites(self):
 		field = frappe.get_meta("Opportunity CRM Settings").get_field("enable_row_level_access")
@@ -208,3 +222,10 @@ class TestInstall(FrappeTestCase):
 		finally:
 			frappe.db.rollback()
 			frappe.clear_cache()
+
+
+def table_indexes(doctype: str) -> dict[str, list[str]]:
+	columns = {}
+	for row in frappe.db.sql(f"show index from `tab{doctype}`", as_dict=True):
+		columns.setdefault(row.Key_name, []).append(row.Column_name)
+	return columns
