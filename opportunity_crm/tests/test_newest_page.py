@@ -77,7 +77,8 @@ class TestNewestPage(FrappeTestCase):
 		return [row[at] for row in data["values"]]
 
 	def page_queries(self) -> list[str]:
-		return [query for query in self.statements if "`tabOpportunity`.`title`" in query]
+		# v15 names the columns `tabOpportunity`.`title`, v16 `title` FROM `tabOpportunity`
+		return [query for query in self.statements if "`title`" in query and "`tabOpportunity`" in query]
 
 	def test_the_newest_page_is_read_by_the_names_the_indexes_give(self):
 		# newest first, the user's: team 1, team 0, own 2, own 1, own 0
