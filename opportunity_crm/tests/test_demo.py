@@ -12,6 +12,7 @@ from frappe.utils import add_days, flt, get_first_day, getdate, nowdate
 from opportunity_crm.channel import partner_portal
 from opportunity_crm.constants.opportunity_status import OPEN_STATUSES
 from opportunity_crm.demo import WEEKS, Story, default_company, generate, quarter_end
+from opportunity_crm.forecasting.movement import refresh_dates
 from opportunity_crm.opportunity_crm.report.opportunity_forecast import opportunity_forecast
 from opportunity_crm.opportunity_crm.report.opportunity_pipeline import opportunity_pipeline
 from opportunity_crm.opportunity_crm.report.pipeline_movement import pipeline_movement
@@ -152,6 +153,8 @@ class TestDemoData(FrappeTestCase):
 		kinds = {(kind, direction) for kind, direction, _count, _first in moves}
 		self.assertTrue({("New", None), ("Stage", "Forward"), ("Won", None)} <= kinds, kinds)
 		self.assertLessEqual(min(first for *_rest, first in moves).date(), add_days(self.today, -7 * 8))
+		# and the dates each Opportunity keeps of its log went back with them: recomputing changes none
+		self.assertEqual(refresh_dates([row.name for row in self.opportunities]), 0)
 		snapshots = frappe.db.sql_list(
 			"select distinct snapshot_date from `tabOpportunity Forecast Snapshot` where snapshot_date >= %s",
 			add_days(self.today, -7 * WEEKS),
