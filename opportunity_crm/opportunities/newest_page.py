@@ -19,6 +19,11 @@ belong to it — every other Opportunity the user may read is older than all tho
 names left out of the query (those filters or User Permissions refuse) cannot be on it either. Otherwise
 (filters that leave fewer rows, a user with fewer Opportunities than the page, shared documents older than
 the names) Frappe's query runs again with the ordinary condition. Measured in benchmarks/list_page.py.
+
+What the Sales Team index cannot see: an Opportunity's `modified` written without a document event
+(`frappe.db.set_value` or SQL; ERPNext and this app never do so on Opportunity, Frappe where a rename
+carries assignments over) leaves its team rows older until its next save or `db_set`, and a team member
+(not its Sales Person) may then see it lower on the list than its `modified` puts it.
 """
 
 from collections.abc import Callable

@@ -134,10 +134,12 @@ def get_count(**kwargs) -> int:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get(**kwargs):
 	"""Frappe's list page (it reads the request's `form_dict`); a restricted salesperson's page of
-	Opportunities, newest first, is read through the indexes first (`newest_page.read_newest_page`). Not
-	`read_only` itself: Frappe's method is, each time it is called."""
+	Opportunities, newest first, is read through the indexes first (`newest_page.read_newest_page`). On a
+	site with a read replica the look-up reads it too, as Frappe's method does (nested `read_only` keeps
+	the connection it found)."""
 	from frappe.desk.reportview import get as frappe_get
 
 	return read_newest_page(lambda: frappe.call(frappe_get, **frappe.local.form_dict))
