@@ -646,7 +646,7 @@ def compare(report: dict, hand: dict) -> tuple[bool, str]:
 	worst, where = 0.0, ""
 	for grp, numbers in report.items():
 		for measure, value in numbers.items():
-			tolerance = 0.11 if measure == "avg_days_in_stage" else 0.01 * 13 + 1e-12 * abs(value)
+			tolerance = 0.11 if measure == "avg_days_in_stage" else 0.01 * 13 + 1e-12 * abs(float(value or 0))
 			diff = abs(float(value or 0) - float(hand[grp].get(measure) or 0))
 			if diff > tolerance and diff > worst:
 				worst, where = diff, f"{grp} {measure}: report {value}, hand {hand[grp].get(measure)}"
