@@ -165,3 +165,114 @@ def top_up_dynamic_links(total: int, prefix: str) -> int:
 		missing -= n
 		start += n
 	return frappe.db.count("Dynamic Link")
+
+
+# Opportunities in bulk SQL ---------------------------------------------------------------------------
+
+CHUNK = 100_000  # numbers per statement (a commit after each)
+
+
+def opportunity_name(prefix: str, number: str) -> str:
+	"""The name of Opportunity `number` (SQL) of a benchmark's data: `prefix`-OPP-0000042."""
+	return f"concat('{prefix}-OPP-', lpad({number}, 7, '0'))"
+
+
+def pick(values: list, expr: str) -> str:
+	"""SQL: the element of `values` at the 0-based index `expr`."""
+	return f"elt(({expr}) + 1, {', '.join(frappe.db.escape(v) for v in values)})"
+
+
+def numbered(count: int, derived: dict[str, str] | None = None):
+	"""The numbers 1 … `count` in chunks of CHUNK, each chunk as a derived table `s`: `s.n` the number and
+	the columns of `derived` (name -> SQL over `seq`, the number: worked out once for a row that several
+	columns read)."""
+	extra = "".join(f", {expr} as {name}" for name, expr in (derived or {}).items())
+	for first in range(0, count, CHUNK):
+		yield f"(select seq as n{extra} from seq_{first + 1}_to_{min(first + CHUNK, count)}) s"
+
+
+def insert_opportunities(
+	prefix: str,
+	count: int,
+	created: str,
+	amount: str,
+	probability: str,
+	columns: dict[str, str],
+	values: dict,
+	derived: dict[str, str] | None = None,
+) -> None:
+	"""Opportunities 1 … `count` (`prefix`-OPP-0000001 …) in bulk SQL over MariaDB's sequence engine, a
+	statement and a commit per CHUNK. Every SQL expression reads the row `s` of `numbered` (`s.n`, the
+	Opportunity's number, and the columns of `derived`) and the parameters `values` (which hold `currency`).
+
+	What is the same for every benchmark is written here: a Customer's Sales Opportunity of
+	'`prefix` Customer <n mod 5000>', made by Administrator at `created` (its creation and modified), in
+	`currency` at rate 1, worth `amount` at `probability` % (its base and weighted amounts follow). `columns`
+	(column -> SQL) are the benchmark's own: status, company, dates, stage, partner, Sales Person …"""
+	customer = f"concat('{prefix} Customer ', s.n mod 5000)"
+	weighted = f"{amount} * {probability} / 100"
+	every = {
+		"name": opportunity_name(prefix, "s.n"),
+		"creation": created,
+		"modified": created,
+		"modified_by": "'Administrator'",
+		"owner": "'Administrator'",
+		"docstatus": "0",
+		"idx": "0",
+		"naming_series": "'CRM-OPP-.YYYY.-'",
+		"opportunity_from": "'Customer'",
+		"party_name": customer,
+		"customer_name": customer,
+		"title": customer,
+		"opportunity_type": "'Sales'",
+		"currency": "%(currency)s",
+		"conversion_rate": "1",
+		"probability": probability,
+		"opportunity_amount": amount,
+		"base_opportunity_amount": amount,
+		"weighted_amount": weighted,
+		"base_weighted_amount": weighted,
+		**columns,
+	}
+	for rows in numbered(count, derived):
+		insert("Opportunity", every, rows, values)
+		frappe.db.commit()
+
+
+def insert_sales_teams(
+	prefix: str,
+	count: int,
+	created: str,
+	rows: list[tuple[str, dict[str, str]]],
+	values: dict | None = None,
+	tag: str = "ST",
+) -> None:
+	"""Sales Team rows of Opportunities 1 … `count` of `insert_opportunities`: for each (`where`, `columns`)
+	of `rows`, the row idx 1, 2, … (its place in `rows`) of every Opportunity `where` (SQL over `s.n`)
+	holds, named `prefix`-`tag`-<n>-<idx>, made by Administrator at `created`; `columns` (column -> SQL over
+	`s.n`) give at least its sales_person and allocated_percentage. A statement per row and CHUNK."""
+	for idx, (where, columns) in enumerate(rows, 1):
+		every = {
+			"name": f"concat('{prefix}-{tag}-', s.n, '-', {idx})",
+			"creation": created,
+			"modified": created,
+			"modified_by": "'Administrator'",
+			"owner": "'Administrator'",
+			"docstatus": "0",
+			"idx": str(idx),
+			"parent": opportunity_name(prefix, "s.n"),
+			"parenttype": "'Opportunity'",
+			"parentfield": "'sales_team'",
+			**columns,
+		}
+		for numbers in numbered(count):
+			insert("Sales Team", every, f"{numbers} where {where}", values)
+			frappe.db.commit()
+
+
+def insert(doctype: str, columns: dict[str, str], source: str, values: dict | None = None) -> None:
+	"""`insert into tab<doctype> (columns) select <their SQL> from <source>`."""
+	frappe.db.sql(
+		f"insert into `tab{doctype}` ({', '.join(columns)}) select {', '.join(columns.values())} from {source}",
+		values or {},
+	)

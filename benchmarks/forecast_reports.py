@@ -34,6 +34,7 @@ from collections.abc import Callable
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import frappe
+from data import insert_opportunities, insert_sales_teams, opportunity_name, pick
 from frappe.utils import add_days, add_months, add_to_date, get_first_day, get_last_day, getdate, now_datetime
 from util import drop_site, make_site, on_site, summary, table, timed_runs
 
@@ -60,10 +61,6 @@ MOVE_KINDS = (
 
 def esc(value) -> str:
 	return frappe.db.escape(value)
-
-
-def pick(values: list[str], expr: str) -> str:
-	return f"elt(({expr}) + 1, {', '.join(esc(v) for v in values)})"
 
 
 def window(today) -> tuple:
@@ -189,7 +186,6 @@ def make_data(count: int, moves: int, today) -> dict:
 	seq_status = pick(STATUSES, STATUS_OF.format(n="seq"))
 	stage_index = f"s.n mod {len(stages)}"
 	probability = f"elt(({stage_index}) + 1, {', '.join(str(int(s.probability or 0)) for s in stages)})"
-	amount = "1000 * (1 + s.n mod 500)"
 
 	def timed(label: str, statements: Callable) -> None:
 		began = time.perf_counter()
@@ -199,55 +195,51 @@ def make_data(count: int, moves: int, today) -> dict:
 		print(f"  loaded {label}: {timings[label]:.1f} s", flush=True)
 
 	def opportunities():
-		step = 100_000
-		for first in range(0, count, step):
-			frappe.db.sql(
-				f"""
-				insert into `tabOpportunity`
-					(name, creation, modified, modified_by, owner, docstatus, idx, naming_series,
-					 opportunity_from, party_name, customer_name, title, opportunity_type, status, company,
-					 transaction_date, expected_closing, currency, conversion_rate, sales_stage, probability,
-					 opportunity_amount, base_opportunity_amount, weighted_amount, base_weighted_amount,
-					 forecast_category, forecast_category_overridden, converted_on, sales_partner, sales_person)
-				select concat('BFR-OPP-', lpad(s.n, 7, '0')), s.created, s.created, 'Administrator',
-					'Administrator', 0, 0, 'CRM-OPP-.YYYY.-', 'Customer', concat('BFR Customer ', s.n mod 5000),
-					concat('BFR Customer ', s.n mod 5000), concat('BFR Customer ', s.n mod 5000), 'Sales',
-					s.status, if(s.n mod 10 < 7, %(company)s, %(second)s), date(s.created),
-					s.closing, %(currency)s, 1, {pick([st.name for st in stages], stage_index)}, {probability},
-					{amount}, {amount}, {amount} * {probability} / 100, {amount} * {probability} / 100,
-					case s.status when 'Converted' then 'Closed' when 'Lost' then 'Omitted'
-						when 'Closed' then 'Omitted' else {pick(OPEN_CATEGORIES, "(s.n div 11) mod 3")} end,
-					1, if(s.status = 'Converted', s.closing, null),
-					{pick(partners, f"s.n mod {PARTNERS}")}, {pick(persons, person)}
-				from (
-					select seq as n, {seq_status} as status,
-						%(now)s - interval (seq * 1051200 div {count}) minute as created,
-						%(closing_from)s + interval (seq mod 730) day as closing
-					from seq_{first + 1}_to_{first + min(step, count - first)}
-				) s
-				""",
-				values,
-			)
-			frappe.db.commit()
+		insert_opportunities(
+			"BFR",
+			count,
+			created="s.created",
+			amount="1000 * (1 + s.n mod 500)",
+			probability=probability,
+			columns={
+				"status": "s.status",
+				"company": "if(s.n mod 10 < 7, %(company)s, %(second)s)",
+				"transaction_date": "date(s.created)",
+				"expected_closing": "s.closing",
+				"sales_stage": pick([st.name for st in stages], stage_index),
+				"forecast_category": f"""case s.status when 'Converted' then 'Closed' when 'Lost' then 'Omitted'
+					when 'Closed' then 'Omitted' else {pick(OPEN_CATEGORIES, "(s.n div 11) mod 3")} end""",
+				"forecast_category_overridden": "1",
+				"converted_on": "if(s.status = 'Converted', s.closing, null)",
+				"sales_partner": pick(partners, f"s.n mod {PARTNERS}"),
+				"sales_person": pick(persons, person),
+			},
+			values=values,
+			derived={
+				"status": seq_status,
+				"created": f"%(now)s - interval (seq * 1051200 div {count}) minute",
+				"closing": "%(closing_from)s + interval (seq mod 730) day",
+			},
+		)
 
 	def opportunity_teams():
 		# a 60 / 40 split on every 10th Opportunity (its Sales Person first), an overlay row on every 50th
-		for row, share, overlay, condition, other in (
-			(1, 60, 0, "s.n mod 10 = 0", person),
-			(2, 40, 0, "s.n mod 10 = 0", f"({person} + 7) mod {PERSONS}"),
-			(3, 25, 1, "s.n mod 50 = 0", f"({person} + 13) mod {PERSONS}"),
-		):
-			frappe.db.sql(
-				f"""
-				insert into `tabSales Team` (name, creation, modified, modified_by, owner, docstatus, idx,
-					parent, parenttype, parentfield, sales_person, allocated_percentage, overlay)
-				select concat('BFR-OST-', s.n, '-', {row}), %(now)s, %(now)s, 'Administrator', 'Administrator',
-					0, {row}, concat('BFR-OPP-', lpad(s.n, 7, '0')), 'Opportunity', 'sales_team',
-					{pick(persons, other)}, {share}, {overlay}
-				from (select seq as n from seq_1_to_{count}) s where {condition}
-				""",
-				values,
-			)
+		def row(where: str, person_index: str, share: str, overlay: str = "0") -> tuple:
+			columns = {"sales_person": pick(persons, person_index), "allocated_percentage": share}
+			return where, {**columns, "overlay": overlay}
+
+		insert_sales_teams(
+			"BFR",
+			count,
+			"%(now)s",
+			[
+				row("s.n mod 10 = 0", person, "60"),
+				row("s.n mod 10 = 0", f"({person} + 7) mod {PERSONS}", "40"),
+				row("s.n mod 50 = 0", f"({person} + 13) mod {PERSONS}", "25", overlay="1"),
+			],
+			values,
+			tag="OST",
+		)
 
 	def orders():
 		frappe.db.sql(
@@ -304,7 +296,7 @@ def make_data(count: int, moves: int, today) -> dict:
 					from_forecast_category, to_forecast_category, from_status, to_status, currency,
 					from_amount, to_amount, from_base_amount, to_base_amount)
 				select s.s, s.moved_on, s.moved_on, 'Administrator', 'Administrator', 0, 0,
-					concat('BFR-OPP-', lpad(s.o, 7, '0')), if(s.o mod 10 < 7, %(company)s, %(second)s),
+					{opportunity_name("BFR", "s.o")}, if(s.o mod 10 < 7, %(company)s, %(second)s),
 					s.kind,
 					case s.kind
 						when 'Stage' then if(s.s mod 3 = 0, 'Back', 'Forward')

@@ -34,6 +34,7 @@ from collections import defaultdict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import frappe
+from data import insert_opportunities, insert_sales_teams, pick
 from util import on_site, table
 
 PERSONS, TEAM = 30, 10  # Sales Persons; the team lead's group and the 9 below it
@@ -72,68 +73,47 @@ def make_data(count: int) -> dict:
 	frappe.db.commit()
 
 	company = frappe.defaults.get_global_default("company")
-	currency = frappe.get_cached_value("Company", company, "default_currency")
 	stages = frappe.get_all("Sales Stage", pluck="name") or ["Prospecting"]
 	partners = frappe.get_all("Sales Partner", pluck="name", limit=20)
-
-	def pick(values: list[str], expr: str) -> str:
-		return f"elt(({expr}) + 1, {', '.join(frappe.db.escape(v) for v in values)})"
-
-	partner = pick(partners, f"s.n mod {len(partners)}") if partners else "null"
-	step = 100_000
-	for start in range(0, count, step):
-		n = min(step, count - start)
-		numbers = f"(select {start} + seq as n from seq_1_to_{n}) s"
-		frappe.db.sql(
-			f"""
-			insert into `tabOpportunity`
-				(name, creation, modified, modified_by, owner, docstatus, idx, naming_series,
-				 opportunity_from, party_name, customer_name, title, opportunity_type, status, company,
-				 transaction_date, expected_closing, currency, conversion_rate, sales_stage, probability,
-				 opportunity_amount, base_opportunity_amount, weighted_amount, base_weighted_amount,
-				 sales_partner, sales_person)
-			select concat('{PREFIX}-OPP-', lpad(s.n, 7, '0')),
-				now() - interval s.n minute, now() - interval s.n minute, 'Administrator', 'Administrator',
-				0, 0, 'CRM-OPP-.YYYY.-', 'Customer', concat('{PREFIX} Customer ', s.n mod 5000),
-				concat('{PREFIX} Customer ', s.n mod 5000), concat('{PREFIX} Customer ', s.n mod 5000), 'Sales',
-				{pick(["Open", "Open", "Quotation", "Replied", "Lost", "Closed"], "s.n mod 6")},
-				%(company)s, curdate() - interval (s.n mod 720) day,
-				curdate() - interval 360 day + interval (s.n mod 720) day, %(currency)s, 1,
-				{pick(stages, f"s.n mod {len(stages)}")}, 10 * (1 + s.n mod 8),
-				1000000 * (1 + s.n mod 500), 1000000 * (1 + s.n mod 500),
-				1000000 * (1 + s.n mod 500) * (1 + s.n mod 8) / 10,
-				1000000 * (1 + s.n mod 500) * (1 + s.n mod 8) / 10,
-				{partner}, {pick(persons, f"(s.n div 7) mod {PERSONS}")}
-			from {numbers}
-			""",
-			{"company": company, "currency": currency},
-		)
-		make_teams(persons, start, n)
-		frappe.db.commit()
+	created = "now() - interval s.n minute"  # one a minute back from now
+	person = f"(s.n div 7) mod {PERSONS}"  # evenly over the Sales Persons, 7 in a row each
+	insert_opportunities(
+		PREFIX,
+		count,
+		created=created,
+		amount="1000000 * (1 + s.n mod 500)",
+		probability="10 * (1 + s.n mod 8)",
+		columns={
+			"status": pick(["Open", "Open", "Quotation", "Replied", "Lost", "Closed"], "s.n mod 6"),
+			"company": "%(company)s",
+			"transaction_date": "curdate() - interval (s.n mod 720) day",
+			"expected_closing": "curdate() - interval 360 day + interval (s.n mod 720) day",
+			"sales_stage": pick(stages, f"s.n mod {len(stages)}"),
+			"sales_partner": pick(partners, f"s.n mod {len(partners)}") if partners else "null",
+			"sales_person": pick(persons, person),
+		},
+		values={
+			"company": company,
+			"currency": frappe.get_cached_value("Company", company, "default_currency"),
+		},
+	)
+	# split credit on a tenth of them, picked by a hash of the number (evenly over the Sales Persons): the
+	# Sales Person 60 %, the next one 40 %
+	split, next_one = "crc32(s.n) mod 10 = 0", f"({person} + 1) mod {PERSONS}"
+	insert_sales_teams(
+		PREFIX,
+		count,
+		created,
+		[
+			(split, {"sales_person": pick(persons, person), "allocated_percentage": "60"}),
+			(split, {"sales_person": pick(persons, next_one), "allocated_percentage": "40"}),
+		],
+	)
 	frappe.db.sql("analyze table `tabOpportunity`, `tabSales Team`")
 	data = {"manager": manager, "salesperson": users[1], "team lead": lead_user, "persons": persons}
 	frappe.db.set_global(KEPT, json.dumps(data))
 	frappe.db.commit()
 	return with_employee_manager(data)
-
-
-def make_teams(persons: list[str], start: int, n: int) -> None:
-	"""Split credit on a tenth of the Opportunities `start` + 1 … `start` + n, picked by a hash of the
-	number (evenly over the Sales Persons): the Sales Person 60 %, the next one 40 %."""
-	for idx, share, offset in ((1, 60, 0), (2, 40, 1)):
-		frappe.db.sql(
-			f"""
-			insert into `tabSales Team`
-				(name, creation, modified, modified_by, owner, docstatus, idx, parent, parentfield,
-				 parenttype, sales_person, allocated_percentage)
-			select concat('{PREFIX}-ST-', s.n, '-', {idx}), now() - interval s.n minute,
-				now() - interval s.n minute, 'Administrator', 'Administrator', 0, {idx},
-				concat('{PREFIX}-OPP-', lpad(s.n, 7, '0')), 'sales_team', 'Opportunity',
-				elt(((s.n div 7) + {offset}) mod {len(persons)} + 1, {", ".join(frappe.db.escape(p) for p in persons)}),
-				{share}
-			from (select {start} + seq as n from seq_1_to_{n}) s where crc32(s.n) mod 10 = 0
-			"""
-		)
 
 
 def kept_data() -> dict:

@@ -32,6 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import frappe
+from data import insert_opportunities, opportunity_name, pick
 from forecast_reports import (
 	MOVEMENT_MEASURES,
 	OPEN_STATUSES,
@@ -40,7 +41,6 @@ from forecast_reports import (
 	compare,
 	make_documents,
 	movement_report,
-	pick,
 	recorded,
 )
 from frappe.utils import add_days, add_months, add_to_date, get_first_day, getdate, now_datetime
@@ -48,7 +48,7 @@ from util import make_site, on_site, summary, table
 
 SITE = "bench-movement.localhost"
 META_KEY = "bench_movement_meta"
-PREFIX = "BMV-OPP-"
+PREFIX = "BMV"  # its Opportunities: BMV-OPP-0000001 …
 MINUTES_2Y = 730 * 24 * 60
 LIFE = 90 * 24 * 60  # minutes over which a deal's moves spread
 ENDED_AFTER = 120 * 24 * 60  # older than this: nine in ten ended
@@ -96,37 +96,31 @@ def load(count: int, per: int, today, meta: dict | None = None) -> dict:
 
 	def opportunities():
 		stage_index = f"s.n mod {len(stages)}"
-		probability = f"elt(({stage_index}) + 1, {', '.join(str(int(s.probability or 0)) for s in stages)})"
-		amount = "1000 * (1 + s.n mod 500)"
-		step = 100_000
-		for first in range(0, count, step):
-			frappe.db.sql(
-				f"""
-				insert into `tabOpportunity`
-					(name, creation, modified, modified_by, owner, docstatus, idx, naming_series,
-					 opportunity_from, party_name, customer_name, title, opportunity_type, status, company,
-					 transaction_date, expected_closing, currency, conversion_rate, sales_stage, probability,
-					 opportunity_amount, base_opportunity_amount, weighted_amount, base_weighted_amount,
-					 forecast_category, forecast_category_overridden, converted_on, sales_person)
-				select concat('{PREFIX}', lpad(s.n, 7, '0')), s.created, s.created, 'Administrator',
-					'Administrator', 0, 0, 'CRM-OPP-.YYYY.-', 'Customer', concat('BMV Customer ', s.n mod 5000),
-					concat('BMV Customer ', s.n mod 5000), concat('BMV Customer ', s.n mod 5000), 'Sales',
-					s.status, if(s.n mod 10 < 7, %(company)s, %(second)s), date(s.created), s.closing,
-					%(currency)s, 1, {pick(stage_names, stage_index)}, {probability}, {amount}, {amount},
-					{amount} * {probability} / 100, {amount} * {probability} / 100,
-					case s.status when 'Converted' then 'Closed' when 'Lost' then 'Omitted'
-						when 'Closed' then 'Omitted' else 'Pipeline' end,
-					1, if(s.status = 'Converted', date(s.created), null), {pick(persons, at(person, "s.n"))}
-				from (
-					select seq as n, {at(status, "seq")} as status,
-						%(now)s - interval {at(age, "seq")} minute as created,
-						%(closing_from)s + interval (seq mod 730) day as closing
-					from seq_{first + 1}_to_{first + min(step, count - first)}
-				) s
-				""",
-				values,
-			)
-			frappe.db.commit()
+		insert_opportunities(
+			PREFIX,
+			count,
+			created="s.created",
+			amount="1000 * (1 + s.n mod 500)",
+			probability=f"elt(({stage_index}) + 1, {', '.join(str(int(s.probability or 0)) for s in stages)})",
+			columns={
+				"status": "s.status",
+				"company": "if(s.n mod 10 < 7, %(company)s, %(second)s)",
+				"transaction_date": "date(s.created)",
+				"expected_closing": "s.closing",
+				"sales_stage": pick(stage_names, stage_index),
+				"forecast_category": """case s.status when 'Converted' then 'Closed' when 'Lost' then 'Omitted'
+					when 'Closed' then 'Omitted' else 'Pipeline' end""",
+				"forecast_category_overridden": "1",
+				"converted_on": "if(s.status = 'Converted', date(s.created), null)",
+				"sales_person": pick(persons, at(person, "s.n")),
+			},
+			values=values,
+			derived={
+				"status": at(status, "seq"),
+				"created": f"%(now)s - interval {at(age, 'seq')} minute",
+				"closing": "%(closing_from)s + interval (seq mod 730) day",
+			},
+		)
 
 	def movements():
 		# row s: Opportunity o = (s - 1) div K + 1, its r-th move (r = 0: its creation, r = K - 1: its end
@@ -146,7 +140,7 @@ def load(count: int, per: int, today, meta: dict | None = None) -> dict:
 					from_forecast_category, to_forecast_category, from_status, to_status, currency,
 					from_amount, to_amount, from_base_amount, to_base_amount)
 				select s.s, s.moved_on, s.moved_on, 'Administrator', 'Administrator', 0, 0,
-					concat('{PREFIX}', lpad(s.o, 7, '0')), if(s.o mod 10 < 7, %(company)s, %(second)s), s.kind,
+					{opportunity_name(PREFIX, "s.o")}, if(s.o mod 10 < 7, %(company)s, %(second)s), s.kind,
 					case s.kind
 						when 'Stage' then if(s.s mod 3 = 0, 'Back', 'Forward')
 						when 'Amount' then if(s.s mod 2 = 0, 'Up', 'Down')
@@ -204,7 +198,7 @@ def load(count: int, per: int, today, meta: dict | None = None) -> dict:
 
 def clear() -> None:
 	"""What an earlier load left: its Opportunities and the movement log (the benchmark's own site)."""
-	frappe.db.sql(f"delete from `tabOpportunity` where name like '{PREFIX}%%'")
+	frappe.db.sql(f"delete from `tabOpportunity` where name like '{PREFIX}-OPP-%%'")
 	frappe.db.commit()
 	frappe.db.truncate("Opportunity Movement")
 
