@@ -8,7 +8,9 @@ Definitions (every amount in the company's currency):
   month's name), evenly (1/12) when the row has none; a Company's is its `monthly_sales_target`.
 - **achieved**: submitted Sales Orders by `transaction_date`, `base_net_total` x the person's
   `allocated_percentage` in the order's Sales Team (a partner: the order's `sales_partner`, 100 %; a
-  company: all its orders).
+  company: all its orders). A restricted salesperson's row counts every order that credits him, as his
+  manager's does, not only those of his Opportunities, which the Sales Order list shows him
+  (`order_permission`).
 - **commit**: `base_opportunity_amount` of open Opportunities in Commit.
 - **best case**: Commit + Best Case (Salesforce's cumulative Best Case, without Closed: won business is
   already in *achieved*).
@@ -30,7 +32,12 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, get_first_day, get_last_day, getdate, nowdate
 
-from opportunity_crm.opportunities.permissions import get_restrictions, match_condition, sql_list
+from opportunity_crm.opportunities.permissions import (
+	credited_orders_condition,
+	get_restrictions,
+	match_condition,
+	sql_list,
+)
 
 # the stored category (see the module)
 CATEGORY = "`tabOpportunity`.`forecast_category`"
@@ -131,15 +138,26 @@ def order_facts(group: str, scope: dict) -> str:
 				f"""exists (select 1 from `tabSales Team` mine where mine.parent = `tabSales Order`.`name`
 				and mine.parenttype = 'Sales Order' and mine.sales_person in ({sql_list(persons)}))"""
 			)
-	permission = match_condition("Sales Order") if scope.get("apply_permissions") else ""
 	return f"""
 		select `tabSales Order`.`company` as company, {grp} as grp,
 			{month_of("`tabSales Order`.`transaction_date`")} as month, 0 as target,
 			sum(`tabSales Order`.`base_net_total` * {share}) as achieved, 0 as commit_amount, 0 as best_case,
 			0 as weighted_pipeline
 		from `tabSales Order` {join}
-		where {" and ".join(conditions)} {permission}
+		where {" and ".join(conditions)} {order_permission(scope)}
 		group by 1, 2, 3"""
+
+
+def order_permission(scope: dict) -> str:
+	"""The user's conditions on the Sales Orders of *achieved*. A restricted salesperson's orders are
+	already those that credit his Sales Persons (`sales_persons` above): all of them count, not only
+	those of his Opportunities, which are all the Sales Order list shows him; so his own row reads as
+	his manager sees it (User Permissions and a partner limit still apply)."""
+	if not scope.get("apply_permissions"):
+		return ""
+	if scope.get("sales_persons") is not None:
+		return credited_orders_condition()
+	return match_condition("Sales Order")
 
 
 def target_facts(group: str, scope: dict) -> str | None:

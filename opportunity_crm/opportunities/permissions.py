@@ -337,7 +337,7 @@ def partner_transaction_conditions(doctype: str, partner_field: str, user: str |
 	restrictions = get_restrictions(user or frappe.session.user)
 	if not restrictions:
 		return ""
-	if restrictions.sales_persons is not None:
+	if restrictions.sales_persons is not None and not frappe.flags.get(OWN_CREDIT_FLAG):
 		# a salesperson's: those of his Opportunities (the subquery holds a partner limit too)
 		return f"`tab{doctype}`.`opportunity` in ({allowed_opportunities_sql(restrictions)})"
 	if restrictions.sales_partners is None:
@@ -347,6 +347,25 @@ def partner_transaction_conditions(doctype: str, partner_field: str, user: str |
 		f"(`tab{doctype}`.`{partner_field}` in ({sql_list(partners)})"
 		f" or `tab{doctype}`.`opportunity` in ({partner_opportunities_sql(partners)}))"
 	)
+
+
+# Set while `credited_orders_condition` builds its condition: a salesperson's Opportunity rule on Sales
+# Orders and Quotations is left out (a partner limit stays).
+OWN_CREDIT_FLAG = "opportunity_crm_own_credit"
+
+
+def credited_orders_condition() -> str:
+	"""`match_condition("Sales Order")` without the rule that a restricted salesperson reads only the Sales
+	Orders of his Opportunities: Frappe's User Permissions (the Company ERPNext gives an Employee's user),
+	sharing and a Sales Partner limit still apply. For numbers a query already limits to the user's own
+	credit (his Sales Persons' rows in the order's Sales Team): the forecast's *achieved*, which counts
+	every order that credits him, as ERPNext's Sales Person Target Variance does, whether or not it came
+	from one of his Opportunities (a repeat order, one made by hand, one of another's deal he shares)."""
+	frappe.flags[OWN_CREDIT_FLAG] = True
+	try:
+		return match_condition("Sales Order")
+	finally:
+		frappe.flags.pop(OWN_CREDIT_FLAG, None)
 
 
 def match_condition(doctype: str) -> str:

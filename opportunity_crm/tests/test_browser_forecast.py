@@ -420,4 +420,6 @@ class TestBrowserForecast(FrappeTestCase):
 		self.assertCell(a, cell_key("commit_amount", m1), 500_000)
 		self.assertCell(a, cell_key("commit_amount", m2), 600_000)
 		self.assertCell(a, cell_key("target", m1), 3_000_000)
+		# the order credits A without coming from A's Opportunities: A's own row counts it, as the manager's
+		self.assertCell(a, cell_key("achieved", m1), 400_000)
 		self.shot("forecast-06-restricted-salesperson")

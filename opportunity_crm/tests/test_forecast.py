@@ -389,6 +389,45 @@ class TestForecastReport(FrappeTestCase):
 		self.assertEqual(set(rows), {own})
 		self.assertAlmostEqual(flt(rows[own][f"commit_amount__{Y}_04"]), 300, places=2)
 
+	def test_a_restricted_salesperson_counts_every_order_that_credits_them(self):
+		"""Achieved is every submitted order whose Sales Team credits the salesperson, as their manager sees
+		it, one made without any of their Opportunities too (the Sales Order list still does not show it)."""
+		user, own = make_salesperson_user()
+		order = frappe.get_doc(  # May: the other tests count March and April; 800, half theirs, half B's
+			{
+				"doctype": "Sales Order",
+				"customer": make_customer(),
+				"company": self.company,
+				"transaction_date": f"{Y}-05-07",
+				"delivery_date": f"{Y}-05-30",
+				"sales_partner": self.partner,
+				"items": [{"item_code": make_item(), "qty": 1, "rate": 800}],
+				"sales_team": [
+					{"sales_person": own, "allocated_percentage": 50},
+					{"sales_person": self.b, "allocated_percentage": 50},
+				],
+			}
+		)
+		order.insert()
+		order.submit()
+		frappe.db.set_single_value("Opportunity CRM Settings", "enable_row_level_access", 1)
+		frappe.set_user(user)
+		try:
+			persons = report(group_by="Sales Person", company=self.company)[0]
+			partners = report(group_by="Sales Partner", company=self.company)[0]
+			listed = frappe.get_list("Sales Order", filters={"name": order.name}, pluck="name")
+		finally:
+			frappe.set_user("Administrator")
+		manager = report(group_by="Sales Person", company=self.company)[0]
+		self.assertEqual(listed, [])
+		self.assertEqual(set(persons), {own})
+		self.assertAlmostEqual(flt(persons[own][f"achieved__{Y}_05"]), 400, places=2)
+		self.assertAlmostEqual(flt(persons[own][f"achieved__{Y}_05"]), flt(manager[own][f"achieved__{Y}_05"]))
+		self.assertIsNone(persons[own]["gap__total"])  # no target, no gap
+		# by partner: the orders that credit them, whole (a partner's credit is 100 %); not the March order
+		self.assertAlmostEqual(flt(partners[self.partner][f"achieved__{Y}_05"]), 800, places=2)
+		self.assertAlmostEqual(flt(partners[self.partner]["achieved__total"]), 800, places=2)
+
 	def test_the_snapshot_is_idempotent_and_the_report_compares_with_it(self):
 		snapshot_day = day(THIS_MARCH, 1)
 		stored = forecast.take_snapshot(snapshot_day, commit=False)
