@@ -564,12 +564,19 @@ def hand_forecast(filters: dict, meta: dict, restricted: bool) -> dict:
 			group by 1, 2"""
 	else:
 		query = f"select f.grp, f.month, {sums} from ({facts}) f group by 1, 2"
-	totals = defaultdict(lambda: dict.fromkeys((*FORECAST_MEASURES, "gap"), 0.0))
+	totals = defaultdict(lambda: dict.fromkeys(FORECAST_MEASURES, 0.0))
 	for row in frappe.db.sql(query, values, as_dict=True):
-		cell = {m: round(float(row[m] or 0), 2) for m in FORECAST_MEASURES}
-		cell["gap"] = round(cell["target"] - cell["achieved"] - cell["commit_amount"], 2)
-		for m, value in cell.items():
-			totals[row.grp][m] += value
+		for m in FORECAST_MEASURES:
+			totals[row.grp][m] += round(float(row[m] or 0), 2)
+	# the gap as the report defines it (docs/guide.md, forecasting/forecast.py): target - achieved - commit,
+	# only against a target; without one it is empty (None), as ERPNext's Target Variance reports have no
+	# row, hence no variance, for a Sales Person or Partner without a target
+	for cell in totals.values():
+		cell["gap"] = (
+			round(cell["target"] - cell["achieved"] - cell["commit_amount"], 2)
+			if round(cell["target"], 2)
+			else None
+		)
 	return dict(totals)
 
 
@@ -632,16 +639,22 @@ def hand_movement(filters: dict, meta: dict, restricted: bool) -> dict:
 
 def compare(report: dict, hand: dict) -> tuple[bool, str]:
 	"""Same group values and, for each, the same numbers (cents: each cell is rounded to them; days in
-	stage: a tenth, both measured at their own `now`)."""
+	stage: a tenth, both measured at their own `now`). An empty cell (None: the report's gap without a
+	target) equals only an empty one."""
 	if set(report) != set(hand):
 		return False, f"group values differ: {sorted(set(report) ^ set(hand), key=str)[:4]}"
 	worst, where = 0.0, ""
 	for grp, numbers in report.items():
 		for measure, value in numbers.items():
-			tolerance = 0.11 if measure == "avg_days_in_stage" else 0.01 * 13 + 1e-12 * abs(float(value or 0))
-			diff = abs(float(value or 0) - float(hand[grp].get(measure) or 0))
+			other = hand[grp].get(measure)
+			if value is None or other is None:
+				if (value is None) != (other is None):
+					worst, where = float("inf"), f"{grp} {measure}: report {value}, hand {other}"
+				continue
+			tolerance = 0.11 if measure == "avg_days_in_stage" else 0.01 * 13 + 1e-12 * abs(float(value))
+			diff = abs(float(value) - float(other))
 			if diff > tolerance and diff > worst:
-				worst, where = diff, f"{grp} {measure}: report {value}, hand {hand[grp].get(measure)}"
+				worst, where = diff, f"{grp} {measure}: report {value}, hand {other}"
 	totals = defaultdict(float)
 	for numbers in report.values():
 		for measure, value in numbers.items():
