@@ -48,21 +48,29 @@ def list_count(names: list[str], limit: int) -> int:
 	return frappe.call(method, **frappe.local.form_dict)
 
 
+def make_deals_of_a_salesperson() -> frappe._dict:
+	"""A salesperson (user and Sales Person) and, oldest to newest: 3 Opportunities of theirs (`own`), 2 of
+	another Sales Person with them in the Sales Team, 60 / 40 (`team`), 2 of the other alone (`others`)."""
+	user, person = make_salesperson_user()
+	other = make_sales_person()
+	own = [convert(make_lead(), sales_person=person) for _ in range(3)]
+	team = []
+	for _ in range(2):
+		name = convert(make_lead(), sales_person=other)
+		with_team(name, (other, 60), (person, 40))
+		team.append(name)
+	others = [convert(make_lead(), sales_person=other) for _ in range(2)]
+	return frappe._dict(user=user, person=person, own=own, team=team, others=others)
+
+
 class TestListPageAccess(FrappeTestCase):
 	def setUp(self):
 		frappe.db.set_single_value(SETTINGS, "enable_row_level_access", 1)
 		self.addCleanup(forget_cached_restrictions)
 		self.addCleanup(lambda: setattr(frappe.local, "form_dict", frappe._dict()))
-		self.user, self.person = make_salesperson_user()
-		other = make_sales_person()
-		# own: 3; another's with the user in the Sales Team: 2; another's without: 2
-		self.own = [convert(make_lead(), sales_person=self.person) for _ in range(3)]
-		self.team = []
-		for _ in range(2):
-			name = convert(make_lead(), sales_person=other)
-			with_team(name, (other, 60), (self.person, 40))
-			self.team.append(name)
-		self.others = [convert(make_lead(), sales_person=other) for _ in range(2)]
+		deals = make_deals_of_a_salesperson()
+		self.user, self.person = deals.user, deals.person
+		self.own, self.team, self.others = deals.own, deals.team, deals.others
 		self.names = self.own + self.team + self.others
 		frappe.set_user(self.user)
 

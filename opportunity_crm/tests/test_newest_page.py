@@ -9,8 +9,9 @@ from frappe.share import add as share
 from frappe.tests.utils import FrappeTestCase
 
 from opportunity_crm.opportunities import permissions
-from opportunity_crm.tests.factories import convert, make_lead, make_sales_person, make_salesperson_user
-from opportunity_crm.tests.test_split_credit import forget_cached_restrictions, with_team
+from opportunity_crm.tests.factories import convert, make_lead, make_sales_person
+from opportunity_crm.tests.test_list_page_access import make_deals_of_a_salesperson
+from opportunity_crm.tests.test_split_credit import forget_cached_restrictions
 
 SETTINGS = "Opportunity CRM Settings"
 PER_ROW = "`st`.`parent` = `tabOpportunity`.`name`"
@@ -30,17 +31,9 @@ class TestNewestPage(FrappeTestCase):
 		# the site's newest (a sample of 2) hold none of the user's own: the page is not read row by row
 		self.addCleanup(setattr, permissions, "NEWEST_SAMPLE", permissions.NEWEST_SAMPLE)
 		permissions.NEWEST_SAMPLE = 2
-		self.user, self.person = make_salesperson_user()
-		other = make_sales_person()
-		# oldest to newest: own 0-2, then two of another's with the user in the Sales Team, then two
-		# of another's without
-		self.own = [convert(make_lead(), sales_person=self.person) for _ in range(3)]
-		self.team = []
-		for _ in range(2):
-			name = convert(make_lead(), sales_person=other)
-			with_team(name, (other, 60), (self.person, 40))
-			self.team.append(name)
-		self.others = [convert(make_lead(), sales_person=other) for _ in range(2)]
+		# oldest to newest: own 0-2, team 0-1 (another's, the user in the Sales Team), others 0-1
+		deals = make_deals_of_a_salesperson()
+		self.user, self.own, self.team, self.others = deals.user, deals.own, deals.team, deals.others
 		frappe.set_user(self.user)
 
 	def tearDown(self):
