@@ -9,7 +9,13 @@ from frappe.share import add as share
 from frappe.tests.utils import FrappeTestCase
 
 from opportunity_crm.opportunities import permissions
-from opportunity_crm.tests.factories import convert, make_lead, make_sales_person
+from opportunity_crm.tests.factories import (
+	add_wish,
+	convert,
+	make_lead,
+	make_sales_person,
+	make_submitted_quotation,
+)
 from opportunity_crm.tests.test_list_page_access import make_deals_of_a_salesperson
 from opportunity_crm.tests.test_split_credit import forget_cached_restrictions
 
@@ -112,16 +118,50 @@ class TestNewestPage(FrappeTestCase):
 		frappe.set_user("Administrator")
 		doc = frappe.get_doc("Opportunity", self.team[0])
 		doc.db_set("title", "Moved by db_set")  # as ERPNext sets the status from a Quotation
-		rows = frappe.get_all(
-			"Sales Team", filters={"parenttype": "Opportunity", "parent": self.team[0]}, pluck="modified"
-		)
+		rows = team_rows_modified(self.team[0])
 		self.assertEqual(set(rows), {frappe.db.get_value("Opportunity", self.team[0], "modified")})
 		frappe.set_user(self.user)
 		self.assertEqual(self.page(1), [self.team[0]])
 		self.assertTrue(narrowed(self.page_queries()[0]))
+
+	def test_erpnexts_quotation_moves_the_team_rows_with_the_opportunity(self):
+		"""ERPNext's own flow: a Quotation made from the Opportunity (`make_quotation`) and submitted sets the
+		Opportunity's status by `db_set`; its team rows follow, and it heads the member's page."""
+		frappe.set_user("Administrator")
+		add_wish(self.team[0])
+		before = frappe.db.get_value("Opportunity", self.team[0], "modified")
+		make_submitted_quotation(self.team[0])
+		self.assertEqual(frappe.db.get_value("Opportunity", self.team[0], "status"), "Quotation")
+		modified = frappe.db.get_value("Opportunity", self.team[0], "modified")
+		self.assertGreater(modified, before)
+		self.assertEqual(set(team_rows_modified(self.team[0])), {modified})
+		frappe.set_user(self.user)
+		self.assertEqual(self.page(1), [self.team[0]])
+
+	def test_the_patch_aligns_team_rows_an_earlier_db_set_left_behind(self):
+		"""History from before the app kept them in step: an Opportunity whose `modified` a `db_set` moved
+		alone (written here as that db_set left it); the patch gives its team rows the Opportunity's."""
+		from opportunity_crm.patches.index_team_members_newest_first import execute
+
+		frappe.set_user("Administrator")
+		frappe.db.set_value(
+			"Opportunity", self.team[0], "modified", frappe.utils.now(), update_modified=False
+		)
+		modified = frappe.db.get_value("Opportunity", self.team[0], "modified")
+		self.assertNotIn(modified, team_rows_modified(self.team[0]))
+		execute()
+		self.assertEqual(set(team_rows_modified(self.team[0])), {modified})
+		frappe.set_user(self.user)
+		self.assertEqual(self.page(1), [self.team[0]])
 
 	def test_a_user_with_fewer_opportunities_than_the_page_gets_the_ordinary_page(self):
 		self.assertEqual(self.page(20), [*reversed(self.team), *reversed(self.own)])
 		queries = self.page_queries()
 		self.assertEqual(len(queries), 1)
 		self.assertFalse(narrowed(queries[0]), queries[0])
+
+
+def team_rows_modified(opportunity: str) -> list:
+	return frappe.get_all(
+		"Sales Team", filters={"parenttype": "Opportunity", "parent": opportunity}, pluck="modified"
+	)
